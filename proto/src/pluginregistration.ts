@@ -1,0 +1,1 @@
+export * from './generated/pluginregistration/v1/api.js';

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the agent on a fresh machine with its embedded defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+npx tsc -b
+exec node core/dist/main.js "$@"
