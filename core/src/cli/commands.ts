@@ -1,0 +1,4 @@
+import type { Command } from './command.js';
+
+/** Every subcommand; add a command by adding its module here. */
+export const commands: readonly Command[] = [];
