@@ -1,3 +1,8 @@
 // Pure helpers shared by the agent and plugins: no I/O, no container.
 export * from './quantity.js';
 export * from './cpuset.js';
+export * from './machine.js';
+export * from './k8s-types.js';
+export * from './qos.js';
+export * from './pod-requests.js';
+export * from './numa-mask.js';
