@@ -1,36 +1,6 @@
-import type { NUMAMask, Pod } from '@kernelet/sdk/common';
+import type { AllocateResult, ContainerAllocation, Pod, ProviderHints, TopologyHint } from '@kernelet/sdk/common';
 
-/** One possible placement; a null affinity means any NUMA node. */
-export interface TopologyHint {
-  numaAffinity: NUMAMask | null;
-  preferred: boolean;
-}
-
-/**
- * A provider's hints for one resource: a list of possible placements (empty = the
- * resource cannot be placed), or null when the provider has no preference for it.
- */
-export type ResourceHints = readonly TopologyHint[] | null;
-
-/** Resource name to hints. A resource missing from the map (or an empty map) means no preference. */
-export type ProviderHints = ReadonlyMap<string, ResourceHints>;
-
-export interface ContainerAllocation {
-  podUID: string;
-  containerName: string;
-  cpusetCpus?: string;
-  cpusetMems?: string;
-  envs?: Readonly<Record<string, string>>;
-  mounts?: readonly { containerPath: string; hostPath: string; readOnly: boolean }[];
-  devices?: readonly { containerPath: string; hostPath: string; permissions: string }[];
-  annotations?: Readonly<Record<string, string>>;
-  cdiDevices?: readonly string[];
-  resourceDevices?: readonly { resourceName: string; deviceIds: readonly string[]; numaAffinity: NUMAMask | null }[];
-}
-
-export type AllocateResult =
-  | { ok: true; allocation: ContainerAllocation }
-  | { ok: false; reason: string; message: string };
+export type { AllocateResult, ContainerAllocation, ProviderHints, ResourceHints, TopologyHint } from '@kernelet/sdk/common';
 
 /**
  * A resource manager taking part in NUMA-aware placement.

@@ -6,3 +6,4 @@ export * from './k8s-types.js';
 export * from './qos.js';
 export * from './pod-requests.js';
 export * from './numa-mask.js';
+export * from './topology-hint.js';
