@@ -1,1 +1,10 @@
-export {};
+// The agent as a library: for embedding it and for cross-process tests.
+export { Agent, createAgent, type AgentDependencies } from './agent/agent.js';
+export { AdmissionChain } from './admission/admission-chain.js';
+export { PodStore } from './pods/pod-store.js';
+export { PluginRegistry, type PluginState, type PluginView } from './plugin-registry/plugin-registry.js';
+export { DebugServer } from './http/debug-server.js';
+export { HostApiServer } from './host-api/host-api-server.js';
+export { createLogger, type Logger } from './logging/logger.js';
+export * from './config/index.js';
+export * from './extension-points/index.js';

@@ -15,6 +15,10 @@ export interface KerneletOptions {
   /** Deadline for each call from the agent into a plugin. */
   pluginCallTimeoutMs: number;
   machineInfoFile?: string;
+  /** Each plugin's own settings, handed to it in Configure. */
+  pluginConfigs?: Record<string, unknown>;
+  /** What a failing admit-handler plugin means: Fail (reject the pod, default) or Ignore (admit). */
+  failurePolicies?: Record<string, 'Fail' | 'Ignore'>;
 }
 
 /** Everything the agent runs with, after flags, config file and drop-ins are merged and validated. */
@@ -23,3 +27,5 @@ export interface AgentOptions {
   flags: KubeletFlags;
   kernelet: KerneletOptions;
 }
+
+export const AgentOptions = Symbol('AgentOptions');

@@ -7,3 +7,4 @@ export * from './qos.js';
 export * from './pod-requests.js';
 export * from './numa-mask.js';
 export * from './topology-hint.js';
+export * from './wire.js';

@@ -1,0 +1,47 @@
+import { inject, injectable } from 'inversify';
+import type { Pod } from '@kernelet/sdk/common';
+import { AdmitHandler, type AdmitResult } from '../extension-points/admit-handler.js';
+import { Contributions } from '../extension-points/contributions.js';
+import { Logger } from '../logging/logger.js';
+import { PodStore } from '../pods/pod-store.js';
+
+/**
+ * Admits pods one at a time, in the order they arrive, against what is already admitted:
+ * the built-in checks first, then every admit-handler plugin. The first rejection ends
+ * admission; an admitted pod joins the pod store.
+ */
+@injectable()
+export class AdmissionChain {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    @inject(Contributions) private readonly contributions: Contributions,
+    @inject(PodStore) private readonly pods: PodStore,
+    @inject(Logger) private readonly logger: Logger,
+  ) {}
+
+  admit(pod: Pod): Promise<AdmitResult> {
+    const run = this.queue.then(() => this.run(pod));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(pod: Pod): Promise<AdmitResult> {
+    const podName = `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
+    for (const handler of this.contributions.getAll<AdmitHandler>(AdmitHandler)) {
+      let result: AdmitResult;
+      try {
+        result = await handler.admit(pod);
+      } catch (error) {
+        result = { admit: false, reason: 'UnexpectedAdmissionError', message: `admit handler ${handler.name} failed: ${(error as Error).message}` };
+      }
+      if (!result.admit) {
+        this.logger.info({ pod: podName, podUID: pod.metadata?.uid, handler: handler.name, reason: result.reason, message: result.message }, 'pod rejected');
+        return result;
+      }
+    }
+    this.pods.add(pod);
+    this.logger.debug({ pod: podName, podUID: pod.metadata?.uid }, 'pod admitted');
+    return { admit: true };
+  }
+}

@@ -1,0 +1,81 @@
+import 'reflect-metadata';
+import { hostname } from 'node:os';
+import { Container, ContainerModule, type ServiceIdentifier } from 'inversify';
+import { Registry } from 'prom-client';
+import { admissionModule } from '../admission/admission-module.js';
+import { AgentOptions } from '../config/agent-options.js';
+import { Contributions } from '../extension-points/contributions.js';
+import { hostApiModule } from '../host-api/host-api-module.js';
+import { httpModule } from '../http/http-module.js';
+import { Logger } from '../logging/logger.js';
+import { AgentMetrics, MetricsRegistry } from '../metrics/metrics.js';
+import { registryModule } from '../plugin-registry/registry-module.js';
+import { supervisorModule } from '../supervisor/supervisor-module.js';
+import { AgentContainer, Startable } from './lifecycle.js';
+import { Machine, NodeName } from './node-facts.js';
+
+/** The agent's features, in start order (host API before plugins register, plugins before the listener reports them). */
+const FEATURE_MODULES: readonly ContainerModule[] = [admissionModule, hostApiModule, registryModule, supervisorModule, httpModule];
+
+export interface AgentDependencies {
+  logger: Logger;
+  machine?: Machine;
+}
+
+/** A node agent: the container of its features, started and stopped as one. */
+export class Agent {
+  private started: Startable[] = [];
+
+  constructor(readonly container: Container) {}
+
+  get<T>(id: ServiceIdentifier<T>): T {
+    return this.container.get<T>(id);
+  }
+
+  async start(): Promise<void> {
+    const logger = this.container.get<Logger>(Logger);
+    for (const part of this.container.getAll<Startable>(Startable)) {
+      try {
+        await part.start();
+      } catch (error) {
+        logger.error({ component: part.name, err: (error as Error).message }, 'agent component failed to start');
+        await this.stop();
+        throw error;
+      }
+      this.started.push(part);
+    }
+    logger.info({ components: this.started.map((p) => p.name) }, 'agent started');
+  }
+
+  async stop(): Promise<void> {
+    const logger = this.container.get<Logger>(Logger);
+    for (const part of this.started.reverse()) {
+      try {
+        await part.stop();
+      } catch (error) {
+        logger.error({ component: part.name, err: (error as Error).message }, 'agent component failed to stop');
+      }
+    }
+    this.started = [];
+  }
+}
+
+export function createAgent(options: AgentOptions, dependencies: AgentDependencies): Agent {
+  const container = new Container({ defaultScope: 'Singleton' });
+  const registry = new Registry();
+  const nodeName = (options.flags.hostnameOverride ?? hostname()).trim().toLowerCase();
+  container.load(
+    new ContainerModule(({ bind }) => {
+      bind(AgentContainer).toConstantValue(container);
+      bind(AgentOptions).toConstantValue(options);
+      bind(Logger).toConstantValue(dependencies.logger);
+      bind(MetricsRegistry).toConstantValue(registry);
+      bind(AgentMetrics).toConstantValue(new AgentMetrics(registry));
+      bind(NodeName).toConstantValue(nodeName);
+      bind(Machine).toConstantValue(dependencies.machine ?? null);
+      bind(Contributions).toConstantValue(new Contributions(container));
+    }),
+    ...FEATURE_MODULES,
+  );
+  return new Agent(container);
+}

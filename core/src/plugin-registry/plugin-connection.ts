@@ -1,0 +1,99 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../logging/logger.js';
+import type { AgentMetrics } from '../metrics/metrics.js';
+
+/** A failed call into a plugin, with what the operator needs to see. */
+export class PluginCallError extends Error {
+  override readonly name = 'PluginCallError';
+  constructor(
+    readonly plugin: string,
+    readonly method: string,
+    /** gRPC status name: DEADLINE_EXCEEDED, UNAVAILABLE, INTERNAL (malformed reply), ... */
+    readonly code: string,
+    readonly durationMs: number,
+    /** The plugin's own words (the gRPC status details), for operators. */
+    readonly detail: string,
+  ) {
+    super(`plugin ${plugin}: ${method} failed (${code}) after ${Math.round(durationMs)}ms: ${detail}`);
+  }
+}
+
+export interface PluginConnectionOptions {
+  logger: Logger;
+  metrics: AgentMetrics;
+  /** Deadline for each unary call unless the call names its own. */
+  callTimeoutMs: number;
+}
+
+/**
+ * One channel to a plugin's endpoint. Every unary call has a deadline; every outcome
+ * is timed into kernelet_plugin_call_duration_seconds, and every failure is logged
+ * with plugin, service, method, duration and deadline.
+ */
+export class PluginConnection {
+  readonly channel: grpc.Channel;
+  private readonly client: grpc.Client;
+
+  constructor(
+    public pluginName: string,
+    /** Filesystem path of the unix socket. */
+    readonly socketPath: string,
+    private readonly options: PluginConnectionOptions,
+  ) {
+    const target = `unix://${socketPath}`;
+    const channelOptions: grpc.ChannelOptions = {
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+      'grpc.enable_retries': 0,
+    };
+    this.channel = new grpc.Channel(target, grpc.credentials.createInsecure(), channelOptions);
+    this.client = new grpc.Client(target, grpc.credentials.createInsecure(), { channelOverride: this.channel });
+  }
+
+  unary<Req, Res>(method: grpc.MethodDefinition<Req, Res>, request: Req, timeoutMs = this.options.callTimeoutMs): Promise<Res> {
+    const { service, name } = splitPath(method.path);
+    const started = performance.now();
+    return new Promise<Res>((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        new grpc.Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (error, response) => {
+          const durationMs = performance.now() - started;
+          const code = error ? (grpc.status[error.code] ?? String(error.code)) : 'OK';
+          const labels = { plugin: this.pluginName, service, method: name, code };
+          this.options.metrics.pluginCallDuration.observe(labels, durationMs / 1000);
+          if (error || response === undefined) {
+            this.options.metrics.pluginCallFailures.inc(labels);
+            const detail = error ? error.details || error.message : 'empty response';
+            this.options.logger.warn(
+              { plugin: this.pluginName, service, method: name, code, durationMs: Math.round(durationMs), deadlineMs: timeoutMs, err: detail },
+              'plugin call failed',
+            );
+            reject(new PluginCallError(this.pluginName, `${service}.${name}`, code, durationMs, detail));
+            return;
+          }
+          resolve(response);
+        },
+      );
+    });
+  }
+
+  serverStream<Req, Res>(method: grpc.MethodDefinition<Req, Res>, request: Req): grpc.ClientReadableStream<Res> {
+    return this.client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, new grpc.Metadata(), {});
+  }
+
+  close(): void {
+    this.client.close();
+    this.channel.close();
+  }
+}
+
+/** "/kernelet.v1alpha1.AdmitHandler/Admit" -> service "AdmitHandler", name "Admit". */
+function splitPath(path: string): { service: string; name: string } {
+  const [, qualified = '', name = ''] = path.split('/');
+  return { service: qualified.slice(qualified.lastIndexOf('.') + 1), name };
+}

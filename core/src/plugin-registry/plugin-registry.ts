@@ -1,0 +1,389 @@
+import { createHash } from 'node:crypto';
+import { mkdir, symlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Container } from 'inversify';
+import { pluginregistration, v1alpha1 } from '@kernelet/proto';
+import { AdmitHandler } from '../extension-points/admit-handler.js';
+import type { Contributions } from '../extension-points/contributions.js';
+import { HintProvider } from '../extension-points/hint-provider.js';
+import { PodSource } from '../extension-points/pod-source.js';
+import { StatusFunc } from '../extension-points/status-func.js';
+import type { Logger } from '../logging/logger.js';
+import type { AgentMetrics } from '../metrics/metrics.js';
+import { checkPluginInfo } from './plugin-info.js';
+import { PluginCallError, PluginConnection } from './plugin-connection.js';
+import { RegistryWatcher, type RegistryEntry } from './registry-watcher.js';
+import { RemoteAdmitHandler, type FailurePolicy } from './remote-admit-handler.js';
+import { RemoteHintProvider } from './remote-hint-provider.js';
+import { RemotePodSource } from './remote-pod-source.js';
+import { RemoteStatusFunc } from './remote-status-func.js';
+
+/**
+ * pending: configured to run, not registered yet · registering: handshake under way · registered: bound into its extension points ·
+ * rejected: refused (NotifyRegistrationStatus(false)) · failed: the handshake could not
+ * complete (retried with backoff) · disconnected: was registered, connection lost
+ * (retried) · invalid: not something the agent can talk to.
+ */
+export type PluginState = 'pending' | 'registering' | 'registered' | 'rejected' | 'failed' | 'disconnected' | 'invalid';
+
+/** One row of `GET /plugins` and `kernelet plugins`. */
+export interface PluginView {
+  name: string;
+  type: string;
+  services: readonly string[];
+  endpoint: string;
+  socket: string;
+  state: PluginState;
+  lastError: string | null;
+  registeredSince: string | null;
+}
+
+export interface PluginRegistryOptions {
+  /** <root-dir>/plugins_registry */
+  dir: string;
+  rescanPeriodMs: number;
+  callTimeoutMs: number;
+  /** Configure may load state files; it gets its own, longer deadline. */
+  configureTimeoutMs: number;
+  failurePolicy(pluginName: string): FailurePolicy;
+  /** The Configure request for a plugin (merged configuration, machine, Host endpoint, ...). */
+  configureRequest(pluginName: string): v1alpha1.ConfigureRequest;
+}
+
+export type RegistryEvent = { kind: 'bound' | 'unbound'; name: string; services: readonly string[] };
+
+interface PluginRecord {
+  socketPath: string;
+  identity: string;
+  state: PluginState;
+  name: string;
+  type: string;
+  services: string[];
+  endpoint: string;
+  lastError: string | null;
+  registeredSince: Date | null;
+  busy: boolean;
+  retryable: boolean;
+  failures: number;
+  nextRetryAt: number;
+  connection?: PluginConnection;
+  serviceConnection?: PluginConnection;
+  container?: Container;
+}
+
+/** Unix socket addresses hold at most 107 bytes of path. */
+const MAX_UNIX_PATH = 107;
+const PROBE_TIMEOUT_MS = 1000;
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/**
+ * Finds plugins in the registry directory, performs the registration handshake
+ * (GetInfo → validate → Configure → NotifyRegistrationStatus), binds each registered
+ * plugin into the extension points it serves (in a child container of its own), and
+ * unbinds it when its socket disappears or its connection dies.
+ */
+export class PluginRegistry {
+  private readonly records = new Map<string, PluginRecord>();
+  private readonly listeners = new Set<(event: RegistryEvent) => void>();
+  private readonly watcher: RegistryWatcher;
+  private readonly linkDir = join(tmpdir(), `kernelet-links-${process.pid}`);
+  private stopped = false;
+
+  constructor(
+    private readonly options: PluginRegistryOptions,
+    private readonly root: Container,
+    private readonly contributions: Contributions,
+    private readonly logger: Logger,
+    private readonly metrics: AgentMetrics,
+  ) {
+    this.watcher = new RegistryWatcher(options.dir, options.rescanPeriodMs, (entries) => this.reconcile(entries), logger);
+  }
+
+  async start(): Promise<void> {
+    await this.watcher.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watcher.stop();
+    for (const record of this.records.values()) this.closeConnections(record);
+    this.records.clear();
+    await rm(this.linkDir, { recursive: true, force: true });
+  }
+
+  /** Rescans the directory now (tests and `kernelet plugins` use it to avoid waiting for the period). */
+  async rescan(): Promise<void> {
+    await this.watcher.scanNow();
+  }
+
+  onDidChange(listener: (event: RegistryEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  list(): PluginView[] {
+    return [...this.records.values()].map((r) => ({
+      name: r.name,
+      type: r.type,
+      services: r.services,
+      endpoint: r.endpoint,
+      socket: r.socketPath,
+      state: r.state,
+      lastError: r.lastError,
+      registeredSince: r.registeredSince?.toISOString() ?? null,
+    }));
+  }
+
+  private reconcile(entries: readonly RegistryEntry[]): void {
+    if (this.stopped) return;
+    const present = new Set(entries.map((e) => e.path));
+    for (const [path, record] of this.records) {
+      if (present.has(path)) continue;
+      if (record.state === 'registered') this.unbind(record, 'socket removed');
+      this.closeConnections(record);
+      this.records.delete(path);
+    }
+    for (const entry of entries) {
+      const existing = this.records.get(entry.path);
+      if (existing && existing.identity === entry.identity) {
+        if (existing.retryable && !existing.busy && Date.now() >= existing.nextRetryAt) void this.register(existing);
+        continue;
+      }
+      if (existing?.state === 'registered') this.unbind(existing, 'socket replaced');
+      if (existing) this.closeConnections(existing);
+      const record = newRecord(entry);
+      this.records.set(entry.path, record);
+      if (entry.kind === 'socket') {
+        void this.register(record);
+      } else {
+        record.state = 'invalid';
+        record.lastError = 'not a unix socket';
+        this.logger.warn({ socket: entry.path }, 'ignoring a file in the plugin registry that is not a unix socket');
+      }
+    }
+  }
+
+  private async register(record: PluginRecord): Promise<void> {
+    record.busy = true;
+    const started = performance.now();
+    const current = () => !this.stopped && this.records.get(record.socketPath) === record;
+    try {
+      record.state = 'registering';
+      this.closeConnections(record);
+      const connection = this.connect(basename(record.socketPath), await this.dialablePath(record.socketPath));
+      record.connection = connection;
+
+      let info: pluginregistration.PluginInfo;
+      try {
+        info = await connection.unary(pluginregistration.RegistrationService.getInfo, {});
+      } catch (error) {
+        if (current()) this.fail(record, `GetInfo failed: ${describe(error)}`);
+        return;
+      }
+      if (!current()) return;
+      record.name = info.name;
+      record.type = info.type;
+      const check = checkPluginInfo(info, record.socketPath);
+      if (!check.ok) return await this.reject(record, check.reason, false);
+      record.services = check.services;
+      record.endpoint = check.endpoint;
+      connection.pluginName = check.name;
+
+      const duplicate = [...this.records.values()].find((r) => r !== record && r.name === check.name && r.state === 'registered');
+      if (duplicate) {
+        return await this.reject(record, `a plugin named ${check.name} is already registered from socket ${duplicate.socketPath}`, true);
+      }
+
+      const serviceConnection =
+        check.endpoint === record.socketPath ? connection : this.connect(check.name, await this.dialablePath(check.endpoint));
+      record.serviceConnection = serviceConnection;
+      try {
+        await serviceConnection.unary(v1alpha1.PluginService.configure, this.options.configureRequest(check.name), this.options.configureTimeoutMs);
+      } catch (error) {
+        if (current()) await this.reject(record, `Configure failed: ${error instanceof PluginCallError ? error.detail : describe(error)}`, true);
+        return;
+      }
+      if (!current()) return;
+      try {
+        await connection.unary(pluginregistration.RegistrationService.notifyRegistrationStatus, { pluginRegistered: true, error: '' });
+      } catch (error) {
+        if (current()) this.fail(record, `NotifyRegistrationStatus failed: ${describe(error)}`);
+        return;
+      }
+      if (!current()) return;
+      this.bind(record, serviceConnection, performance.now() - started);
+    } finally {
+      record.busy = false;
+    }
+  }
+
+  private bind(record: PluginRecord, connection: PluginConnection, durationMs: number): void {
+    const duplicate = [...this.records.values()].find((r) => r !== record && r.name === record.name && r.state === 'registered');
+    if (duplicate) {
+      void this.reject(record, `a plugin named ${record.name} is already registered from socket ${duplicate.socketPath}`, true);
+      return;
+    }
+    const child = new Container({ parent: this.root });
+    const { name } = record;
+    for (const service of record.services) {
+      if (service === 'v1alpha1.AdmitHandler') {
+        child.bind(AdmitHandler).toConstantValue(new RemoteAdmitHandler(name, connection, this.options.failurePolicy(name)));
+      } else if (service === 'v1alpha1.HintProvider') {
+        child.bind(HintProvider).toConstantValue(new RemoteHintProvider(name, connection));
+      } else if (service === 'v1alpha1.PodSource') {
+        child.bind(PodSource).toConstantValue(new RemotePodSource(name, connection, this.logger));
+      } else if (service === 'v1alpha1.StatusFunc') {
+        child.bind(StatusFunc).toConstantValue(new RemoteStatusFunc(name, connection));
+      }
+    }
+    record.container = child;
+    record.state = 'registered';
+    record.lastError = null;
+    record.retryable = false;
+    record.failures = 0;
+    record.registeredSince = new Date();
+    this.contributions.addPlugin(name, child);
+    this.metrics.pluginRegistrations.inc({ result: 'registered' });
+    this.metrics.registeredPlugins.inc();
+    this.logger.info(
+      { plugin: name, type: record.type, services: record.services, socket: record.socketPath, endpoint: record.endpoint, durationMs: Math.round(durationMs) },
+      'plugin registered',
+    );
+    this.emit({ kind: 'bound', name, services: record.services });
+    this.watchLiveness(record, connection);
+  }
+
+  private unbind(record: PluginRecord, why: string): void {
+    if (record.state !== 'registered') return;
+    this.contributions.removePlugin(record.name);
+    record.container?.unbindAll();
+    delete record.container;
+    this.closeConnections(record);
+    record.state = 'disconnected';
+    record.lastError = why;
+    record.registeredSince = null;
+    record.retryable = true;
+    record.nextRetryAt = Date.now() + 500;
+    this.metrics.registeredPlugins.dec();
+    this.logger.warn({ plugin: record.name, socket: record.socketPath, reason: why }, 'plugin unbound');
+    this.emit({ kind: 'unbound', name: record.name, services: record.services });
+  }
+
+  private async reject(record: PluginRecord, reason: string, retryable: boolean): Promise<void> {
+    record.state = 'rejected';
+    record.lastError = reason;
+    this.metrics.pluginRegistrations.inc({ result: 'rejected' });
+    this.logger.warn({ plugin: record.name, type: record.type, socket: record.socketPath, reason }, 'plugin registration refused');
+    this.scheduleRetry(record, retryable);
+    try {
+      await record.connection?.unary(pluginregistration.RegistrationService.notifyRegistrationStatus, { pluginRegistered: false, error: reason });
+    } catch {
+      // Already logged by the connection; the verdict stands either way.
+    }
+    this.closeConnections(record);
+  }
+
+  private fail(record: PluginRecord, reason: string): void {
+    record.state = 'failed';
+    record.lastError = reason;
+    this.metrics.pluginRegistrations.inc({ result: 'failed' });
+    this.scheduleRetry(record, true);
+    this.logger.warn({ plugin: record.name || undefined, socket: record.socketPath, reason, retryInMs: record.nextRetryAt - Date.now() }, 'plugin registration failed');
+    this.closeConnections(record);
+  }
+
+  private scheduleRetry(record: PluginRecord, retryable: boolean): void {
+    record.retryable = retryable;
+    record.failures++;
+    record.nextRetryAt = Date.now() + Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** (record.failures - 1));
+  }
+
+  /** Watches the channel; when the connection drops, a probe decides whether the plugin is gone. */
+  private watchLiveness(record: PluginRecord, connection: PluginConnection): void {
+    const { channel } = connection;
+    const loop = (last: grpc.connectivityState): void => {
+      if (last === grpc.connectivityState.SHUTDOWN) return;
+      channel.watchConnectivityState(last, Infinity, () => {
+        if (record.state !== 'registered' || record.serviceConnection !== connection) return;
+        const now = channel.getConnectivityState(false);
+        if (now === grpc.connectivityState.READY || now === grpc.connectivityState.CONNECTING) return loop(now);
+        if (now === grpc.connectivityState.SHUTDOWN) return;
+        void this.probe(record).then((alive) => {
+          if (alive) loop(channel.getConnectivityState(true));
+          else this.unbind(record, 'connection lost: the plugin does not answer');
+        });
+      });
+    };
+    loop(channel.getConnectivityState(false));
+  }
+
+  private async probe(record: PluginRecord): Promise<boolean> {
+    const connection = record.connection;
+    if (!connection) return false;
+    try {
+      await connection.unary(pluginregistration.RegistrationService.getInfo, {}, PROBE_TIMEOUT_MS);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private connect(name: string, socketPath: string): PluginConnection {
+    return new PluginConnection(name, socketPath, { logger: this.logger, metrics: this.metrics, callTimeoutMs: this.options.callTimeoutMs });
+  }
+
+  /** A path the kernel accepts for connect(2): sockets deeper than 107 bytes are reached through a short symlink. */
+  private async dialablePath(socketPath: string): Promise<string> {
+    if (Buffer.byteLength(socketPath) <= MAX_UNIX_PATH) return socketPath;
+    const link = join(this.linkDir, `${createHash('sha256').update(socketPath).digest('hex').slice(0, 16)}.sock`);
+    await mkdir(this.linkDir, { recursive: true, mode: 0o700 });
+    await rm(link, { force: true });
+    await symlink(socketPath, link);
+    this.logger.warn(
+      { socket: socketPath, bytes: Buffer.byteLength(socketPath), limit: MAX_UNIX_PATH, link },
+      'plugin socket path is longer than a unix socket address allows; connecting through a short link',
+    );
+    return link;
+  }
+
+  private closeConnections(record: PluginRecord): void {
+    if (record.serviceConnection && record.serviceConnection !== record.connection) record.serviceConnection.close();
+    record.connection?.close();
+    delete record.connection;
+    delete record.serviceConnection;
+  }
+
+  private emit(event: RegistryEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error({ err: (error as Error).message, event }, 'plugin registry listener failed');
+      }
+    }
+  }
+}
+
+function newRecord(entry: RegistryEntry): PluginRecord {
+  return {
+    socketPath: entry.path,
+    identity: entry.identity,
+    state: 'registering',
+    name: '',
+    type: '',
+    services: [],
+    endpoint: '',
+    lastError: null,
+    registeredSince: null,
+    busy: false,
+    retryable: false,
+    failures: 0,
+    nextRetryAt: 0,
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof PluginCallError ? `${error.code}: ${error.detail}` : (error as Error).message;
+}

@@ -1,0 +1,37 @@
+import { v1alpha1 } from '@kernelet/proto';
+import { podToWire, type Pod } from '@kernelet/sdk/common';
+import { admitted, rejected, type AdmitHandler, type AdmitResult } from '../extension-points/admit-handler.js';
+import type { PluginConnection } from './plugin-connection.js';
+
+export type FailurePolicy = 'Fail' | 'Ignore';
+
+const REASON = /^[A-Z][A-Za-z0-9]*$/;
+
+/** A plugin's AdmitHandler service seen as the agent's AdmitHandler, with the documented failure policy. */
+export class RemoteAdmitHandler implements AdmitHandler {
+  constructor(
+    readonly name: string,
+    private readonly connection: PluginConnection,
+    private readonly failurePolicy: FailurePolicy,
+  ) {}
+
+  async admit(pod: Pod): Promise<AdmitResult> {
+    let response: v1alpha1.AdmitResponse;
+    try {
+      response = await this.connection.unary(v1alpha1.AdmitHandlerService.admit, { pod: podToWire(pod) });
+    } catch (error) {
+      if (this.failurePolicy === 'Ignore') return admitted;
+      return rejected('UnexpectedAdmissionError', `admission plugin ${this.name} failed: ${(error as Error).message}`);
+    }
+    if (response.admit) return admitted;
+    const reason = response.rejection?.reason ?? '';
+    const message = response.rejection?.message ?? '';
+    if (!REASON.test(reason)) {
+      return rejected(
+        'UnexpectedAdmissionError',
+        `admission plugin ${this.name} rejected the pod with a malformed reason ${JSON.stringify(reason)}: ${message}`,
+      );
+    }
+    return rejected(reason, message);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Conversions between kernelet.v1alpha1 messages and the shared domain types, used on
+ * both sides of the wire (the agent and the SDK), so the two cannot drift apart.
+ * Input from the far side is validated here, once.
+ */
+import type { v1alpha1 } from '@kernelet/proto';
+import type { Pod } from './k8s-types.js';
+import { maskIds, maskOf } from './numa-mask.js';
+import type { ContainerAllocation, ProviderHints, ResourceHints, TopologyHint } from './topology-hint.js';
+
+/** A message from the far side that does not mean anything valid. */
+export class WireError extends Error {
+  override readonly name = 'WireError';
+}
+
+export function podToWire(pod: Pod): v1alpha1.Pod {
+  return { json: JSON.stringify(pod) };
+}
+
+/** Parses a Pod message; refuses anything that is not a JSON object with metadata. */
+export function podFromWire(message: v1alpha1.Pod | undefined): Pod {
+  if (!message || message.json === '') throw new WireError('pod is missing');
+  let value: unknown;
+  try {
+    value = JSON.parse(message.json);
+  } catch (e) {
+    throw new WireError(`pod is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WireError('pod is not a JSON object');
+  const metadata = (value as { metadata?: unknown }).metadata;
+  if (typeof metadata !== 'object' || metadata === null) throw new WireError('pod has no metadata');
+  return value as Pod;
+}
+
+export function hintToWire(hint: TopologyHint): v1alpha1.TopologyHint {
+  return {
+    numaAffinity: hint.numaAffinity === null ? undefined : { nodes: maskIds(hint.numaAffinity) },
+    preferred: hint.preferred,
+  };
+}
+
+export function hintFromWire(message: v1alpha1.TopologyHint | undefined): TopologyHint {
+  if (!message) return { numaAffinity: null, preferred: true };
+  const nodes = message.numaAffinity?.nodes;
+  if (nodes?.some((n) => !Number.isInteger(n) || n < 0 || n > 1 << 16)) {
+    throw new WireError(`hint names an invalid NUMA node: [${nodes.join(',')}]`);
+  }
+  return { numaAffinity: nodes === undefined ? null : maskOf(nodes), preferred: message.preferred };
+}
+
+export function providerHintsToWire(hints: ProviderHints): v1alpha1.GetTopologyHintsResponse {
+  const out: Record<string, v1alpha1.ResourceHints> = {};
+  for (const [resource, list] of hints) {
+    out[resource] = list === null ? { hints: [], noPreference: true } : { hints: list.map(hintToWire), noPreference: false };
+  }
+  return { hints: out };
+}
+
+export function providerHintsFromWire(message: v1alpha1.GetTopologyHintsResponse): ProviderHints {
+  const hints = new Map<string, ResourceHints>();
+  for (const [resource, list] of Object.entries(message.hints)) {
+    if (resource === '') throw new WireError('hints for a resource with an empty name');
+    hints.set(resource, list.noPreference ? null : list.hints.map(hintFromWire));
+  }
+  return hints;
+}
+
+export function allocationToWire(a: ContainerAllocation): v1alpha1.ContainerAllocation {
+  return {
+    podUid: a.podUID,
+    containerName: a.containerName,
+    cpusetCpus: a.cpusetCpus ?? '',
+    cpusetMems: a.cpusetMems ?? '',
+    envs: { ...a.envs },
+    mounts: (a.mounts ?? []).map((m) => ({ ...m })),
+    devices: (a.devices ?? []).map((d) => ({ ...d })),
+    annotations: { ...a.annotations },
+    cdiDevices: [...(a.cdiDevices ?? [])],
+    resourceDevices: (a.resourceDevices ?? []).map((r) => ({
+      resourceName: r.resourceName,
+      deviceIds: [...r.deviceIds],
+      numaAffinity: r.numaAffinity === null ? undefined : { nodes: maskIds(r.numaAffinity) },
+    })),
+  };
+}
+
+export function allocationFromWire(m: v1alpha1.ContainerAllocation): ContainerAllocation {
+  const allocation: ContainerAllocation = {
+    podUID: m.podUid,
+    containerName: m.containerName,
+    ...(m.cpusetCpus ? { cpusetCpus: m.cpusetCpus } : {}),
+    ...(m.cpusetMems ? { cpusetMems: m.cpusetMems } : {}),
+    ...(Object.keys(m.envs).length > 0 ? { envs: m.envs } : {}),
+    ...(m.mounts.length > 0 ? { mounts: m.mounts } : {}),
+    ...(m.devices.length > 0 ? { devices: m.devices } : {}),
+    ...(Object.keys(m.annotations).length > 0 ? { annotations: m.annotations } : {}),
+    ...(m.cdiDevices.length > 0 ? { cdiDevices: m.cdiDevices } : {}),
+    ...(m.resourceDevices.length > 0
+      ? {
+          resourceDevices: m.resourceDevices.map((r) => ({
+            resourceName: r.resourceName,
+            deviceIds: r.deviceIds,
+            numaAffinity: r.numaAffinity ? maskOf(r.numaAffinity.nodes) : null,
+          })),
+        }
+      : {}),
+  };
+  return allocation;
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * kernelet-plugin-host: serves several plugins from one process, each on its own
+ * registration socket (one Node.js process per plugin costs ~40 MiB).
+ *
+ *   kernelet-plugin-host --root-dir DIR --plugin SPEC [--plugin SPEC ...]
+ */
+import 'reflect-metadata';
+import { createPluginLogger } from '../logger.js';
+import { servePlugin } from '../serve-plugin.js';
+import { loadPluginDefinitions, pluginModuleSpecifier } from './load-plugins.js';
+
+const logger = createPluginLogger();
+const args = process.argv.slice(2);
+let rootDir: string | undefined;
+const specs: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i] as string;
+  const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+  const value = () => inline ?? args[++i];
+  if (flag === '--root-dir') rootDir = value();
+  else if (flag === '--plugin') specs.push(...(value() ?? '').split(',').filter(Boolean));
+  else {
+    logger.error({ arg }, 'unknown argument');
+    process.exit(2);
+  }
+}
+if (!rootDir || specs.length === 0) {
+  logger.error('usage: kernelet-plugin-host --root-dir DIR --plugin SPEC [--plugin SPEC ...]');
+  process.exit(2);
+}
+
+try {
+  for (const spec of specs) {
+    for (const definition of await loadPluginDefinitions(pluginModuleSpecifier(spec))) {
+      await servePlugin(definition, { rootDir, logger: logger.child({ plugin: definition.name }) });
+    }
+  }
+} catch (error) {
+  logger.error({ err: (error as Error).message }, 'plugin host cannot start');
+  process.exit(2);
+}

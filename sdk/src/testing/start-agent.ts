@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { freePort } from './free-port.js';
+import { ProcessHandle } from './process-handle.js';
+
+export interface StartAgentOptions {
+  rootDir: string;
+  /** More agent flags (kubelet and kernelet flags). */
+  args?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** Waits for /healthz to answer (default true). */
+  waitReady?: boolean;
+}
+
+export interface PluginEntry {
+  name: string;
+  type: string;
+  services: string[];
+  endpoint: string;
+  socket: string;
+  state: string;
+  lastError: string | null;
+  registeredSince: string | null;
+  process: { plugins: string[]; pid: number | null; state: string; restarts: number; lastExit: string | null } | null;
+}
+
+/** A real `kernelet` agent process on a test root dir, with its debug listener on a free port. */
+export class AgentProcess extends ProcessHandle {
+  constructor(
+    process: ProcessHandle,
+    readonly rootDir: string,
+    readonly port: number,
+  ) {
+    super(process.child);
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  async plugins(): Promise<PluginEntry[]> {
+    const response = await fetch(this.url('/plugins'));
+    if (!response.ok) throw new Error(`GET /plugins: HTTP ${response.status}`);
+    return (await response.json()) as PluginEntry[];
+  }
+
+  /** Polls /plugins until a plugin with this name (or socket path) is in the state. */
+  async waitForPlugin(nameOrSocket: string, state: string, timeoutMs = 10_000): Promise<PluginEntry> {
+    const deadline = Date.now() + timeoutMs;
+    let last: PluginEntry[] = [];
+    while (Date.now() < deadline) {
+      last = await this.plugins().catch(() => []);
+      const entry = last.find((p) => (p.name === nameOrSocket || p.socket === nameOrSocket) && p.state === state);
+      if (entry) return entry;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`plugin ${nameOrSocket} not ${state} within ${timeoutMs}ms; /plugins: ${JSON.stringify(last)}`);
+  }
+}
+
+/** Where the kernelet CLI is: $KERNELET_BIN, else @kernelet/core resolved from the working directory or this package. */
+export function kerneletBin(): string {
+  const fromEnv = process.env['KERNELET_BIN'];
+  if (fromEnv) return fromEnv;
+  for (const base of [join(process.cwd(), 'package.json'), import.meta.url]) {
+    try {
+      const pkg = createRequire(base).resolve('@kernelet/core/package.json');
+      const bin = join(dirname(pkg), 'dist', 'main.js');
+      if (existsSync(bin)) return bin;
+    } catch {
+      // Try the next base.
+    }
+  }
+  throw new Error('cannot find the kernelet CLI: install @kernelet/core (and build it) or set KERNELET_BIN');
+}
+
+export async function startAgent(options: StartAgentOptions): Promise<AgentProcess> {
+  const port = await freePort();
+  const args = ['--root-dir', options.rootDir, '--healthz-port', String(port), ...(options.args ?? [])];
+  const agent = new AgentProcess(ProcessHandle.spawnNode(kerneletBin(), args, options.env), options.rootDir, port);
+  if (options.waitReady ?? true) {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (!agent.running) throw new Error(`agent exited during start:\n${agent.lines.map((l) => l.raw).join('\n')}`);
+      const ok = await fetch(agent.url('/healthz')).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error('agent did not answer /healthz within 15s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return agent;
+}
