@@ -1,3 +1,8 @@
 // Generated message codecs and gRPC service definitions, one namespace per proto package.
+// Several upstream packages share a short proto package name ("v1", "v1beta1"), so each
+// gets a namespace named after its API instead. In the upstream-compatible APIs every
+// int64/uint64 field is a bigint; in kernelet's own (v1alpha1) it is a number.
 export * as pluginregistration from './pluginregistration.js';
 export * as v1alpha1 from './kernelet-v1alpha1.js';
+// CRI runtime v1 (proto package runtime.v1).
+export * as runtime from './runtime-v1.js';
