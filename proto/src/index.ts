@@ -6,3 +6,7 @@ export * as pluginregistration from './pluginregistration.js';
 export * as v1alpha1 from './kernelet-v1alpha1.js';
 // CRI runtime v1 (proto package runtime.v1).
 export * as runtime from './runtime-v1.js';
+// Device plugin v1beta1 (proto package v1beta1).
+export * as deviceplugin from './deviceplugin-v1beta1.js';
+// Pod resources v1 (proto package v1).
+export * as podresources from './podresources-v1.js';
