@@ -10,3 +10,9 @@ export * as runtime from './runtime-v1.js';
 export * as deviceplugin from './deviceplugin-v1beta1.js';
 // Pod resources v1 (proto package v1).
 export * as podresources from './podresources-v1.js';
+// DRA kubelet plugin API (proto packages k8s.io.kubelet.pkg.apis.dra.v1beta1 and .v1).
+export * as dra from './dra-v1beta1.js';
+export * as drav1 from './dra-v1.js';
+// DRA device health (proto packages v1alpha1 and v1).
+export * as drahealthv1alpha1 from './dra-health-v1alpha1.js';
+export * as drahealthv1 from './dra-health-v1.js';
