@@ -1,0 +1,1 @@
+export * from './generated/deviceplugin/v1beta1/api.js';

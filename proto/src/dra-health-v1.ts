@@ -1,0 +1,1 @@
+export * from './generated/dra-health/v1/api.js';

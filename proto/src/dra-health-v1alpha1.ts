@@ -1,0 +1,1 @@
+export * from './generated/dra-health/v1alpha1/api.js';

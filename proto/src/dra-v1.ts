@@ -1,0 +1,1 @@
+export * from './generated/dra/v1/api.js';

@@ -1,0 +1,1 @@
+export * from './generated/dra/v1beta1/api.js';

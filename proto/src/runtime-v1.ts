@@ -1,0 +1,1 @@
+export * from './generated/runtime/v1/api.js';
