@@ -6,5 +6,6 @@ export { PluginRegistry, type PluginState, type PluginView } from './plugin-regi
 export { DebugServer } from './http/debug-server.js';
 export { HostApiServer } from './host-api/host-api-server.js';
 export { createLogger, type Logger } from './logging/logger.js';
+export { AgentMetrics, MetricsRegistry } from './metrics/metrics.js';
 export * from './config/index.js';
 export * from './extension-points/index.js';

@@ -83,7 +83,7 @@ export async function servePlugin(definition: PluginDefinition, options: ServePl
       } catch (error) {
         throw new PluginFailure(grpc.status.FAILED_PRECONDITION, (error as Error).message);
       }
-      return {};
+      return { pid: process.pid };
     }),
   } satisfies v1alpha1.PluginServer);
   addHandlerServices(server, definition, runtime);

@@ -8,8 +8,9 @@ export interface PluginStatusEntry extends PluginView {
 }
 
 /**
- * What `GET /plugins` and `kernelet plugins` show: every socket the registry has seen, and
- * every plugin the agent was told to run but that has not registered (state "pending").
+ * What `GET /plugins` and `kernelet plugins` show: every socket the registry has seen (with
+ * the supervised process carrying it, matched by the pid the plugin reported), and every
+ * supervised process none of whose plugins has registered (state "pending").
  */
 @injectable()
 export class PluginStatus {
@@ -20,24 +21,23 @@ export class PluginStatus {
 
   list(): PluginStatusEntry[] {
     const processes = this.supervisor.view();
-    const processOf = (name: string) => processes.find((p) => p.plugins.includes(name)) ?? null;
-    const entries: PluginStatusEntry[] = this.registry.list().map((view) => ({ ...view, process: processOf(view.name) }));
+    const entries: PluginStatusEntry[] = this.registry
+      .list()
+      .map((view) => ({ ...view, process: processes.find((p) => p.pid !== null && p.pid === view.pid) ?? null }));
     for (const p of processes) {
-      for (const plugin of p.plugins) {
-        if (entries.some((e) => e.name === plugin && e.state === 'registered')) continue;
-        if (entries.some((e) => e.name === plugin)) continue;
-        entries.push({
-          name: plugin,
-          type: '',
-          services: [],
-          endpoint: '',
-          socket: '',
-          state: 'pending',
-          lastError: p.lastExit,
-          registeredSince: null,
-          process: p,
-        });
-      }
+      if (entries.some((e) => e.process === p)) continue;
+      entries.push({
+        name: p.plugins.join(','),
+        type: '',
+        services: [],
+        endpoint: '',
+        socket: '',
+        state: 'pending',
+        lastError: p.lastExit,
+        registeredSince: null,
+        pid: p.pid,
+        process: p,
+      });
     }
     return entries.sort((a, b) => a.name.localeCompare(b.name) || a.socket.localeCompare(b.socket));
   }

@@ -38,6 +38,8 @@ export interface PluginView {
   state: PluginState;
   lastError: string | null;
   registeredSince: string | null;
+  /** The plugin's process id, as it reported it in Configure (null when it did not). */
+  pid: number | null;
 }
 
 export interface PluginRegistryOptions {
@@ -64,6 +66,7 @@ interface PluginRecord {
   endpoint: string;
   lastError: string | null;
   registeredSince: Date | null;
+  pid: number | null;
   busy: boolean;
   retryable: boolean;
   failures: number;
@@ -133,6 +136,7 @@ export class PluginRegistry {
       state: r.state,
       lastError: r.lastError,
       registeredSince: r.registeredSince?.toISOString() ?? null,
+      pid: r.pid,
     }));
   }
 
@@ -200,7 +204,8 @@ export class PluginRegistry {
         check.endpoint === record.socketPath ? connection : this.connect(check.name, await this.dialablePath(check.endpoint));
       record.serviceConnection = serviceConnection;
       try {
-        await serviceConnection.unary(v1alpha1.PluginService.configure, this.options.configureRequest(check.name), this.options.configureTimeoutMs);
+        const configured = await serviceConnection.unary(v1alpha1.PluginService.configure, this.options.configureRequest(check.name), this.options.configureTimeoutMs);
+        record.pid = configured.pid > 0 ? configured.pid : null;
       } catch (error) {
         if (current()) await this.reject(record, `Configure failed: ${error instanceof PluginCallError ? error.detail : describe(error)}`, true);
         return;
@@ -377,6 +382,7 @@ function newRecord(entry: RegistryEntry): PluginRecord {
     endpoint: '',
     lastError: null,
     registeredSince: null,
+    pid: null,
     busy: false,
     retryable: false,
     failures: 0,

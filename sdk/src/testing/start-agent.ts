@@ -22,6 +22,7 @@ export interface PluginEntry {
   state: string;
   lastError: string | null;
   registeredSince: string | null;
+  pid: number | null;
   process: { plugins: string[]; pid: number | null; state: string; restarts: number; lastExit: string | null } | null;
 }
 

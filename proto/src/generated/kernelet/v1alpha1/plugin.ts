@@ -38,6 +38,8 @@ export interface ConfigureRequest {
 }
 
 export interface ConfigureResponse {
+  /** The plugin's process id, so the agent can tell which process carries which plugin. */
+  pid: number;
 }
 
 function createBaseConfigureRequest(): ConfigureRequest {
@@ -263,11 +265,14 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
 };
 
 function createBaseConfigureResponse(): ConfigureResponse {
-  return {};
+  return { pid: 0 };
 }
 
 export const ConfigureResponse: MessageFns<ConfigureResponse> = {
-  encode(_: ConfigureResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ConfigureResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pid !== 0) {
+      writer.uint32(8).int32(message.pid);
+    }
     return writer;
   },
 
@@ -284,6 +289,14 @@ export const ConfigureResponse: MessageFns<ConfigureResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pid = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -296,20 +309,24 @@ export const ConfigureResponse: MessageFns<ConfigureResponse> = {
     }
   },
 
-  fromJSON(_: any): ConfigureResponse {
-    return {};
+  fromJSON(object: any): ConfigureResponse {
+    return { pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0 };
   },
 
-  toJSON(_: ConfigureResponse): unknown {
+  toJSON(message: ConfigureResponse): unknown {
     const obj: any = {};
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
     return obj;
   },
 
   create(base?: DeepPartial<ConfigureResponse>): ConfigureResponse {
     return ConfigureResponse.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<ConfigureResponse>): ConfigureResponse {
+  fromPartial(object: DeepPartial<ConfigureResponse>): ConfigureResponse {
     const message = createBaseConfigureResponse();
+    message.pid = object.pid ?? 0;
     return message;
   },
 };

@@ -1,0 +1,124 @@
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Registry } from 'prom-client';
+import { AdmissionChain, createAgent, createLogger, MetricsRegistry, PluginRegistry, type Agent, type AgentOptions } from '@kernelet/core';
+import { makeTempRootDir, startPlugin, type ProcessHandle, type TempRootDir } from '@kernelet/sdk/testing';
+import { fixturePlugin } from './support/paths.js';
+import { testPod } from './support/pods.js';
+
+let root: TempRootDir;
+let agent: Agent;
+let logs: Record<string, unknown>[];
+const processes: ProcessHandle[] = [];
+
+const CALL_TIMEOUT_MS = 300;
+const labelAdmitMain = fileURLToPath(import.meta.resolve('@kernelet/example-label-admit').replace(/plugin\.js$/, 'main.js'));
+
+async function startInProcessAgent(kernelet: Partial<AgentOptions['kernelet']> = {}): Promise<void> {
+  logs = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const options: AgentOptions = {
+    kubelet: { apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', healthzPort: 0, healthzBindAddress: '127.0.0.1' },
+    flags: { rootDir: root.path, hostnameOverride: 'node-a' },
+    kernelet: { plugins: [], pluginIsolation: 'shared', pluginCallTimeoutMs: CALL_TIMEOUT_MS, ...kernelet },
+  };
+  agent = createAgent(options, { logger: createLogger({ destination: sink }) });
+  await agent.start();
+}
+
+async function waitRegistered(name: string): Promise<void> {
+  const registry = agent.get(PluginRegistry);
+  const deadline = Date.now() + 10_000;
+  while (!registry.list().some((p) => p.name === name && p.state === 'registered')) {
+    if (Date.now() > deadline) throw new Error(`${name} not registered: ${JSON.stringify(registry.list())}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeEach(async () => {
+  root = await makeTempRootDir();
+});
+
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));
+  await agent?.stop();
+  await root.remove();
+});
+
+describe('the admission chain with admit-handler plugins', () => {
+  it('runs the example plugin: a labelled pod is rejected, others are admitted', async () => {
+    await startInProcessAgent();
+    processes.push(startPlugin(labelAdmitMain, { rootDir: root.path }));
+    await waitRegistered('label-admit');
+    const chain = agent.get(AdmissionChain);
+
+    expect(await chain.admit(testPod('plain', { app: 'web' }))).toEqual({ admit: true });
+    expect(await chain.admit(testPod('denied', { 'kernelet.io/deny': 'yes' }))).toEqual({
+      admit: false,
+      reason: 'PodLabelDenied',
+      message: 'pods labelled kernelet.io/deny (here "yes") may not run on node node-a',
+    });
+  });
+
+  it('gives a hung plugin its deadline, then rejects with UnexpectedAdmissionError (failure policy Fail)', async () => {
+    await startInProcessAgent();
+    processes.push(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'sleepy', ADMIT_SLEEP_MS: '30000' } }));
+    await waitRegistered('sleepy');
+
+    const started = performance.now();
+    const result = await agent.get(AdmissionChain).admit(testPod('waits'));
+    const elapsed = performance.now() - started;
+
+    expect(result).toMatchObject({ admit: false, reason: 'UnexpectedAdmissionError' });
+    expect(result.admit ? '' : result.message).toMatch(/^admission plugin sleepy failed: .*DEADLINE_EXCEEDED/);
+    expect(elapsed).toBeGreaterThanOrEqual(CALL_TIMEOUT_MS - 5);
+    expect(elapsed).toBeLessThan(CALL_TIMEOUT_MS + 250);
+
+    const failure = logs.find((l) => l['msg'] === 'plugin call failed');
+    expect(failure).toMatchObject({ plugin: 'sleepy', service: 'AdmitHandler', method: 'Admit', code: 'DEADLINE_EXCEEDED', deadlineMs: CALL_TIMEOUT_MS });
+    expect(failure?.['durationMs']).toBeGreaterThanOrEqual(CALL_TIMEOUT_MS - 5);
+    const metrics = await agent.get<Registry>(MetricsRegistry).metrics();
+    expect(metrics).toContain('kernelet_plugin_call_failures_total{plugin="sleepy",service="AdmitHandler",method="Admit",code="DEADLINE_EXCEEDED"} 1');
+  });
+
+  it('admits when the hung plugin\'s failure policy is Ignore', async () => {
+    await startInProcessAgent({ failurePolicies: { sleepy: 'Ignore' } });
+    processes.push(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'sleepy', ADMIT_SLEEP_MS: '30000' } }));
+    await waitRegistered('sleepy');
+    const started = performance.now();
+    expect(await agent.get(AdmissionChain).admit(testPod('goes-ahead'))).toEqual({ admit: true });
+    expect(performance.now() - started).toBeLessThan(CALL_TIMEOUT_MS + 250);
+  });
+
+  it('treats a malformed reply as a failure of the call and keeps the plugin bound', async () => {
+    await startInProcessAgent();
+    processes.push(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env: { PLUGIN_NAME: 'mangled', MALFORMED_ADMIT: '1' } }));
+    await waitRegistered('mangled');
+    const result = await agent.get(AdmissionChain).admit(testPod('victim'));
+    expect(result).toMatchObject({ admit: false, reason: 'UnexpectedAdmissionError' });
+    expect(result.admit ? '' : result.message).toMatch(/admission plugin mangled failed: .*INTERNAL/);
+    expect(agent.get(PluginRegistry).list().find((p) => p.name === 'mangled')?.state).toBe('registered');
+  });
+
+  it('stops consulting a plugin once it is gone', async () => {
+    await startInProcessAgent();
+    const plugin = startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'strict', DENY_LABEL: 'tier' } });
+    processes.push(plugin);
+    await waitRegistered('strict');
+    expect(await agent.get(AdmissionChain).admit(testPod('a', { tier: 'x' }))).toMatchObject({ admit: false, reason: 'FixtureDenied' });
+    await plugin.kill('SIGKILL');
+    const registry = agent.get(PluginRegistry);
+    const deadline = Date.now() + 5000;
+    while (registry.list().find((p) => p.name === 'strict')?.state === 'registered') {
+      if (Date.now() > deadline) throw new Error('plugin still bound');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await agent.get(AdmissionChain).admit(testPod('b', { tier: 'x' }))).toEqual({ admit: true });
+  });
+});

@@ -1,0 +1,128 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempRootDir, startAgent, startPlugin, type AgentProcess, type ProcessHandle, type TempRootDir } from '@kernelet/sdk/testing';
+import { fixturePlugin } from './support/paths.js';
+
+let root: TempRootDir;
+let agent: AgentProcess;
+const processes: ProcessHandle[] = [];
+
+function track<T extends ProcessHandle>(p: T): T {
+  processes.push(p);
+  return p;
+}
+
+beforeEach(async () => {
+  root = await makeTempRootDir();
+  agent = track(await startAgent({ rootDir: root.path }));
+});
+
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));
+  await root.remove();
+});
+
+const registry = () => join(root.path, 'plugins_registry');
+
+async function expectAgentServing(): Promise<void> {
+  expect(agent.running).toBe(true);
+  expect(await fetch(agent.url('/healthz')).then((r) => r.text())).toBe('ok');
+}
+
+describe('registration refusals', () => {
+  it.each([
+    {
+      name: 'an unknown plugin type',
+      env: { PLUGIN_NAME: 'csi-thing', PLUGIN_TYPE: 'CSIPlugin' },
+      reason: /^no handler registered for plugin type: CSIPlugin at socket .*csi-thing\.sock$/,
+    },
+    {
+      name: 'no supported version',
+      env: { PLUGIN_NAME: 'future', PLUGIN_VERSIONS: 'v2.AdmitHandler,v9.Telepathy' },
+      reason: /^none of the supported versions \[v2\.AdmitHandler, v9\.Telepathy\] is served by this agent/,
+    },
+    {
+      name: 'an invalid name',
+      env: { PLUGIN_NAME: 'Bad_Name', PLUGIN_TYPE: 'KerneletPlugin' },
+      reason: /^invalid plugin name "Bad_Name"/,
+    },
+  ])('refuses $name with NotifyRegistrationStatus(false, reason), binds nothing and logs why', async ({ env, reason }) => {
+    const plugin = track(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env }));
+    const notify = await plugin.waitForLog('notify');
+    expect(notify['pluginRegistered']).toBe(false);
+    expect(notify['error']).toMatch(reason);
+
+    const entry = await agent.waitForPlugin(env.PLUGIN_NAME, 'rejected');
+    expect(entry.lastError).toBe(notify['error']);
+    const logged = await agent.waitForLog('plugin registration refused', { plugin: env.PLUGIN_NAME });
+    expect(logged['reason']).toBe(notify['error']);
+    expect(plugin.logs('notify')).toHaveLength(1);
+    await expectAgentServing();
+  });
+
+  it('refuses a plugin whose Configure fails, with the plugin\'s own message', async () => {
+    const plugin = track(
+      startPlugin(fixturePlugin('sdk-plugin'), {
+        rootDir: root.path,
+        env: { PLUGIN_NAME: 'picky', CONFIGURE_ERROR: 'state file was written by policy none; delete it to switch' },
+      }),
+    );
+    const entry = await agent.waitForPlugin('picky', 'rejected');
+    expect(entry.lastError).toBe('Configure failed: state file was written by policy none; delete it to switch');
+    await plugin.waitForLog('the agent refused the registration', { reason: entry.lastError });
+  });
+
+  it('refuses a second plugin with a name already registered from another socket', async () => {
+    track(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'twin' } }));
+    await agent.waitForPlugin('twin', 'registered');
+    const impostor = track(
+      startPlugin(fixturePlugin('raw-registration'), {
+        rootDir: root.path,
+        env: { PLUGIN_NAME: 'twin', SOCKET_PATH: join(registry(), 'twin-2.sock') },
+      }),
+    );
+    const notify = await impostor.waitForLog('notify');
+    expect(notify).toMatchObject({ pluginRegistered: false, error: `a plugin named twin is already registered from socket ${join(registry(), 'twin.sock')}` });
+    const plugins = await agent.plugins();
+    expect(plugins.filter((p) => p.name === 'twin').map((p) => p.state).sort()).toEqual(['registered', 'rejected']);
+    await expectAgentServing();
+  });
+});
+
+describe('garbage in the registry directory', () => {
+  it('marks a file that is not a socket invalid and keeps serving', async () => {
+    await writeFile(join(registry(), 'notes.txt'), 'not a socket');
+    const entry = await agent.waitForPlugin(join(registry(), 'notes.txt'), 'invalid');
+    expect(entry.lastError).toBe('not a unix socket');
+    await agent.waitForLog('ignoring a file in the plugin registry that is not a unix socket');
+    await expectAgentServing();
+  });
+
+  it('ignores dotfiles and subdirectories, as upstream does', async () => {
+    await writeFile(join(registry(), '.hidden.sock'), '');
+    await mkdir(join(registry(), 'nested'));
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await agent.plugins()).toEqual([]);
+  });
+
+  it('survives a socket that answers with garbage: failed, retried, agent up', async () => {
+    const socket = join(registry(), 'garbage.sock');
+    track(startPlugin(fixturePlugin('garbage-socket'), { rootDir: root.path, env: { SOCKET_PATH: socket } }));
+    const entry = await agent.waitForPlugin(socket, 'failed', 10_000);
+    expect(entry.lastError).toMatch(/^GetInfo failed: /);
+    const failure = await agent.waitForLog('plugin registration failed', { socket });
+    expect(failure['retryInMs']).toBeGreaterThan(0);
+    await expectAgentServing();
+  });
+
+  it('registers a plugin whose socket path is too long for a unix address, and says so', async () => {
+    const socket = join(registry(), `${'long-'.repeat(20)}path.sock`);
+    expect(Buffer.byteLength(socket)).toBeGreaterThan(107);
+    track(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env: { PLUGIN_NAME: 'longpath', SOCKET_PATH: socket } }));
+    const entry = await agent.waitForPlugin('longpath', 'registered', 5000);
+    expect(entry.socket).toBe(socket);
+    const warning = await agent.waitForLog('plugin socket path is longer than a unix socket address allows; connecting through a short link');
+    expect(warning['socket']).toBe(socket);
+  });
+});

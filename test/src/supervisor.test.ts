@@ -1,0 +1,93 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempRootDir, startAgent, type AgentProcess, type TempRootDir } from '@kernelet/sdk/testing';
+import { fixturePlugin } from './support/paths.js';
+
+let root: TempRootDir;
+let agent: AgentProcess | undefined;
+
+beforeEach(async () => {
+  root = await makeTempRootDir();
+});
+
+afterEach(async () => {
+  await agent?.kill('SIGTERM');
+  agent = undefined;
+  await root.remove();
+});
+
+const TRIVIAL = ['trivial-a', 'trivial-b', 'trivial-c', 'trivial-d'];
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the plugin supervisor', () => {
+  it('runs the selected plugins in one plugin-host process, each on its own socket', async () => {
+    agent = await startAgent({ rootDir: root.path, args: ['--plugins', fixturePlugin('trivial-plugins')] });
+    const entries = await Promise.all(TRIVIAL.map((name) => agent!.waitForPlugin(name, 'registered')));
+    expect(entries.map((e) => e.socket)).toEqual(TRIVIAL.map((name) => join(root.path, 'plugins_registry', `${name}.sock`)));
+    const pids = new Set(entries.map((e) => e.process?.pid));
+    expect(pids.size).toBe(1);
+    expect([...pids][0]).toBeGreaterThan(0);
+  });
+
+  it('runs one process per plugin with --plugin-isolation process', async () => {
+    const spec = `${fixturePlugin('trivial-plugins')},@kernelet/example-label-admit`;
+    agent = await startAgent({ rootDir: root.path, args: ['--plugins', spec, '--plugin-isolation', 'process'] });
+    await agent.waitForPlugin('trivial-a', 'registered');
+    await agent.waitForPlugin('label-admit', 'registered');
+    const plugins = await agent.plugins();
+    const pidOf = (name: string) => plugins.find((p) => p.name === name)?.process?.pid;
+    expect(pidOf('trivial-a')).toBe(pidOf('trivial-d'));
+    expect(pidOf('label-admit')).toBeGreaterThan(0);
+    expect(pidOf('label-admit')).not.toBe(pidOf('trivial-a'));
+    expect(plugins.some((p) => p.state === 'pending')).toBe(false);
+  });
+
+  it('restarts a crashed plugin host with backoff, says so, and the plugins register again', async () => {
+    agent = await startAgent({ rootDir: root.path, args: ['--plugins', fixturePlugin('trivial-plugins')] });
+    const before = await agent.waitForPlugin('trivial-a', 'registered');
+    const pid = before.process?.pid as number;
+    process.kill(pid, 'SIGKILL');
+
+    const restart = await agent.waitForLog('plugin process exited; restarting it after backoff', { signal: 'SIGKILL' });
+    expect(restart).toMatchObject({ pid, restartInMs: 1000, restarts: 1 });
+    const deadline = Date.now() + 10_000;
+    let after = before;
+    while (after.process?.pid === pid || after.state !== 'registered') {
+      if (Date.now() > deadline) throw new Error(`trivial-a not registered from a new process: ${JSON.stringify(after)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      after = (await agent.plugins()).find((p) => p.name === 'trivial-a') ?? before;
+    }
+    expect(after.process?.restarts).toBe(1);
+    expect(alive(after.process?.pid as number)).toBe(true);
+  });
+
+  it('backs off exponentially from a plugin that cannot start, and shows it pending', async () => {
+    agent = await startAgent({ rootDir: root.path, args: ['--plugins', '/nonexistent/plugin.js'] });
+    const first = await agent.waitForLog('plugin process exited; restarting it after backoff', { restarts: 1 });
+    const second = await agent.waitForLog('plugin process exited; restarting it after backoff', { restarts: 2 }, 5000);
+    expect([first['restartInMs'], second['restartInMs']]).toEqual([1000, 2000]);
+    const pending = (await agent.plugins()).find((p) => p.name === '/nonexistent/plugin.js');
+    expect(agent.logs('plugin host cannot start')[0]?.['err']).toMatch(/cannot load plugin module file:\/\/\/nonexistent\/plugin\.js/);
+    expect(pending).toMatchObject({ state: 'pending', lastError: 'exited with code 2' });
+    expect(agent.running).toBe(true);
+  });
+
+  it('stops its plugins when the agent stops, leaving no process or socket behind', async () => {
+    agent = await startAgent({ rootDir: root.path, args: ['--plugins', fixturePlugin('trivial-plugins')] });
+    const entry = await agent.waitForPlugin('trivial-a', 'registered');
+    const pid = entry.process?.pid as number;
+    expect((await agent.kill('SIGTERM')).code).toBe(0);
+    agent = undefined;
+    expect(alive(pid)).toBe(false);
+    for (const name of TRIVIAL) await expect(access(join(root.path, 'plugins_registry', `${name}.sock`))).rejects.toThrow();
+  });
+});
