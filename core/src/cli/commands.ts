@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { configCommand } from './config-command.js';
 
 /** Every subcommand; add a command by adding its module here. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [configCommand];
