@@ -144,7 +144,7 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'fail-swap-on', type: 'bool', group: 'resources', target: config('failSwapOn'), defaultText: 'true', help: 'Refuse to start when swap is enabled on the node.' },
 
   // Eviction
-  { name: 'eviction-hard', type: 'thresholdMap', group: 'eviction', target: config('evictionHard'), valueName: 'signal<qty,...', defaultText: 'imagefs.available<15%,imagefs.inodesFree<5%,memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%', help: 'Hard eviction thresholds, e.g. memory.available<1Gi.' },
+  { name: 'eviction-hard', type: 'thresholdMap', group: 'eviction', target: config('evictionHard'), valueName: 'signal<qty,...', defaultText: 'imagefs.available<15%, imagefs.inodesFree<5%, memory.available<100Mi, nodefs.available<10%, nodefs.inodesFree<5%', help: 'Hard eviction thresholds, e.g. memory.available<1Gi.' },
   { name: 'eviction-soft', type: 'thresholdMap', group: 'eviction', target: config('evictionSoft'), valueName: 'signal<qty,...', help: 'Soft eviction thresholds, each needing a grace period.' },
   { name: 'eviction-soft-grace-period', type: 'keyValueMap', group: 'eviction', target: config('evictionSoftGracePeriod'), valueName: 'signal=duration,...', help: 'Grace periods of the soft thresholds, e.g. memory.available=1m30s.' },
   { name: 'eviction-minimum-reclaim', type: 'keyValueMap', group: 'eviction', target: config('evictionMinimumReclaim'), valueName: 'signal=qty,...', help: 'Minimum amount reclaimed once eviction starts, e.g. imagefs.available=2Gi.' },

@@ -49,7 +49,7 @@ export function helpText(commands: readonly HelpCommand[] = []): string {
 }
 
 function formatFlag(spec: FlagSpec): string[] {
-  const short = spec.shorthand !== undefined && spec.shorthand !== spec.name ? `-${spec.shorthand}, ` : '';
+  const short = spec.shorthand !== undefined ? `-${spec.shorthand}, ` : '';
   const value = spec.type === 'bool' ? '' : ` ${spec.valueName ?? 'VALUE'}`;
   const head = `  ${short}--${spec.name}${value}`;
   const text = spec.defaultText !== undefined ? `${spec.help} (default: ${spec.defaultText})` : spec.help;

@@ -65,15 +65,19 @@ export function checkReservedMemorySum(settings: ReservedMemorySettings, problem
     }
   }
   const eviction = hardMemoryThreshold(settings.evictionHard);
+  // An unreadable memory threshold is reported on its own; the sum cannot be checked without it.
+  const evictionUnreadable = settings.evictionHard?.['memory.available'] !== undefined && eviction === undefined;
   let evictionMemory: Quantity | undefined;
   if (eviction !== undefined && 'quantity' in eviction) {
     evictionMemory = eviction.quantity;
   } else if (eviction !== undefined && memoryCapacity !== undefined) {
-    evictionMemory = Quantity.fromValue(BigInt(Math.ceil((memoryCapacity.toNumber() * eviction.percentage) / 100)), 'BinarySI');
+    // As the kubelet: capacity times the percentage held as a float32, truncated.
+    evictionMemory = Quantity.fromValue(BigInt(Math.trunc(memoryCapacity.toNumber() * Math.fround(eviction.percentage / 100))), 'BinarySI');
   }
 
   const types = new Set([...reservedByType.keys(), ...nodeReservedByType.keys(), ...(eviction !== undefined ? ['memory'] : [])]);
   for (const type of [...types].sort()) {
+    if (type === 'memory' && evictionUnreadable) continue;
     const expectedParts = [...(nodeReservedByType.get(type) ?? [])];
     if (type === 'memory' && eviction !== undefined) {
       if (evictionMemory === undefined) continue; // a percentage: needs the machine's capacity
