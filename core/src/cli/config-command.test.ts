@@ -51,6 +51,12 @@ describe('kernelet config print', () => {
     expect(output.stderr()).toMatch(/^ {2}cpuManagerPolicy: unknown policy "statik" \(valid: none, static\)$/m);
   });
 
+  it('prints its usage for --help', async () => {
+    const output = captureOutput();
+    expect(await configCommand.run(['print', '--help'])).toBe(0);
+    expect(output.stdout()).toMatch(/^Usage: kernelet config print \[flags\]/);
+  });
+
   it('rejects an unknown subcommand', async () => {
     const output = captureOutput();
     expect(await configCommand.run(['show'])).toBe(2);

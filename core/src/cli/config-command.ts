@@ -1,4 +1,4 @@
-import { formatProblem, loadAgentOptions } from '../config/load-config.js';
+import { formatProblem, isHelpRequested, loadAgentOptions } from '../config/load-config.js';
 import { renderConfigYaml } from '../config/print-config.js';
 import type { Command } from './command.js';
 
@@ -18,6 +18,10 @@ export const configCommand: Command = {
     if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
       process.stdout.write(USAGE);
       return sub === undefined ? 2 : 0;
+    }
+    if (sub === 'print' && isHelpRequested(rest)) {
+      process.stdout.write(USAGE);
+      return 0;
     }
     if (sub !== 'print') {
       process.stderr.write(`kernelet config: unknown subcommand "${sub}"\n\n${USAGE}`);
