@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine } from './flags.js';
+import { findFlag, parseCommandLine } from './flags.js';
 
 const CWD = '/work/node';
 
@@ -79,5 +79,28 @@ describe('kubelet flag syntax', () => {
   it('reports every bad flag, not just the first', () => {
     const { problems } = parseCommandLine(['--max-pods=x', '--sync-frequency=1y', '--nope'], CWD);
     expect(problems.map((p) => p.field)).toEqual(['--max-pods', '--sync-frequency', '--nope']);
+  });
+});
+
+describe('the kubelet flags operators set on the command line', () => {
+  const KUBELET_FLAGS = `config config-dir root-dir kubeconfig hostname-override node-ip node-labels register-node lock-file
+    exit-on-lock-contention container-runtime-endpoint image-service-endpoint pod-manifest-path manifest-url
+    manifest-url-header file-check-frequency http-check-frequency sync-frequency max-pods cgroup-driver cgroups-per-qos
+    cgroup-root cpu-manager-policy cpu-manager-policy-options cpu-manager-reconcile-period reserved-cpus
+    topology-manager-policy topology-manager-scope topology-manager-policy-options memory-manager-policy reserved-memory
+    kube-reserved system-reserved kube-reserved-cgroup system-reserved-cgroup enforce-node-allocatable eviction-hard
+    eviction-soft eviction-soft-grace-period eviction-minimum-reclaim eviction-pressure-transition-period
+    eviction-max-pod-grace-period feature-gates image-credential-provider-config image-credential-provider-bin-dir
+    allowed-unsafe-sysctls seccomp-default address port read-only-port healthz-port healthz-bind-address tls-cert-file
+    tls-private-key-file cert-dir client-ca-file anonymous-auth authorization-mode v`.split(/\s+/);
+
+  it.each(KUBELET_FLAGS)('--%s is known, with kubelet spelling and with underscores', (name) => {
+    expect(findFlag(name)?.name).toBe(name);
+    expect(findFlag(name.replace(/-/g, '_'))?.name).toBe(name);
+    expect(findFlag(name)?.group).not.toBe('kernelet');
+  });
+
+  it.each(['kernelet-config', 'plugins', 'plugin-isolation', 'plugin-call-timeout', 'machine-info-file', 'dry-run'])('--%s is a kernelet flag', (name) => {
+    expect(findFlag(name)?.group).toBe('kernelet');
   });
 });
