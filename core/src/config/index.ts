@@ -1,3 +1,11 @@
 export * from './kubelet-configuration.js';
 export * from './agent-options.js';
 export * from './load-config.js';
+export { renderConfigz, serializeKubeletConfiguration } from './configz.js';
+export { renderConfigYaml } from './print-config.js';
+export { helpText } from './help.js';
+export { validateForMachine, type MachineFacts } from './machine-validation.js';
+export { acquireLockFile, LockFileError, type AcquireLockOptions, type LockHandle } from './lock-file.js';
+export { parseDuration, formatDuration, parseDurationNanos, formatDurationNanos, DurationError } from './duration.js';
+export { KNOWN_FEATURE_GATES, FeatureGates, type FeatureSpec, type FeatureStage } from './feature-gates.js';
+export { DEFAULT_EVICTION_HARD, DEFAULT_CONTAINER_RUNTIME_ENDPOINT } from './defaults.js';

@@ -3,6 +3,7 @@ import { inject, injectable } from 'inversify';
 import type { Registry } from 'prom-client';
 import type { Startable } from '../agent/lifecycle.js';
 import { AgentOptions } from '../config/agent-options.js';
+import { renderConfigz } from '../config/configz.js';
 import { Logger } from '../logging/logger.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { PluginStatus } from './plugin-status.js';
@@ -29,6 +30,8 @@ export class DebugServer implements Startable {
     this.routes.set('/healthz', (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok'));
     this.routes.set('/plugins', (_req, res) => send(res, 200, 'application/json', `${JSON.stringify(pluginStatus.list(), null, 2)}\n`));
     this.routes.set('/metrics', async (_req, res) => send(res, 200, metrics.contentType, await metrics.metrics()));
+    const configz = renderConfigz(options);
+    this.routes.set('/configz', (_req, res) => send(res, 200, 'application/json', configz));
   }
 
   /** Adds a GET route (e.g. /configz). */
@@ -57,7 +60,7 @@ export class DebugServer implements Startable {
       });
     });
     this.server = server;
-    this.logger.info({ address: healthzBindAddress, port: this.port }, 'debug listener serving /healthz, /plugins, /metrics');
+    this.logger.info({ address: healthzBindAddress, port: this.port }, 'debug listener serving /healthz, /plugins, /metrics, /configz');
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import { AgentContainer, Startable } from '../agent/lifecycle.js';
 import { Machine, NodeName } from '../agent/node-facts.js';
 import { machineInfoToJSON } from '@kernelet/sdk/common';
 import { AgentOptions } from '../config/agent-options.js';
+import { serializeKubeletConfiguration } from '../config/configz.js';
 import { Contributions } from '../extension-points/contributions.js';
 import { hostApiSocketPath } from '../host-api/host-api-socket.js';
 import { Logger } from '../logging/logger.js';
@@ -23,11 +24,11 @@ export type PluginConfigureRequest = (pluginName: string) => v1alpha1.ConfigureR
 export const registryModule = new ContainerModule(({ bind }) => {
   bind<PluginConfigureRequest>(PluginConfigureRequest).toResolvedValue(
     (options: AgentOptions, nodeName: string, machine: Machine): PluginConfigureRequest => {
-      const kubeletConfigJson = JSON.stringify(options.kubelet);
+      const kubeletConfigJson = JSON.stringify(serializeKubeletConfiguration(options.kubelet));
       const machineJson = machine ? JSON.stringify(machineInfoToJSON(machine)) : '';
       return (pluginName) => ({
         kubeletConfigJson,
-        pluginConfigJson: JSON.stringify(options.kernelet.pluginConfigs?.[pluginName] ?? {}),
+        pluginConfigJson: JSON.stringify(options.kernelet.pluginConfigs[pluginName] ?? {}),
         nodeName,
         rootDir: options.flags.rootDir,
         machineJson,
@@ -47,7 +48,7 @@ export const registryModule = new ContainerModule(({ bind }) => {
             rescanPeriodMs: REGISTRY_RESCAN_MS,
             callTimeoutMs: options.kernelet.pluginCallTimeoutMs,
             configureTimeoutMs: Math.max(CONFIGURE_TIMEOUT_MS, options.kernelet.pluginCallTimeoutMs),
-            failurePolicy: (name) => options.kernelet.failurePolicies?.[name] ?? 'Fail',
+            failurePolicy: (name) => options.kernelet.pluginFailurePolicies[name] ?? 'Fail',
             configureRequest,
           },
           root,
