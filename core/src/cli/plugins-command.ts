@@ -3,7 +3,7 @@ import type { Command } from './command.js';
 /** `kernelet plugins`: what the running agent on this node has registered. */
 export const pluginsCommand: Command = {
   name: 'plugins',
-  summary: 'List the plugins the running agent has found, with their state',
+  summary: 'list the plugins the running agent has found, with their state',
   async run(argv) {
     let port = 10248;
     let address = '127.0.0.1';
