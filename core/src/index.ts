@@ -9,3 +9,4 @@ export { createLogger, type Logger } from './logging/logger.js';
 export { AgentMetrics, MetricsRegistry } from './metrics/metrics.js';
 export * from './config/index.js';
 export * from './extension-points/index.js';
+export { Contributions } from './extension-points/contributions.js';
