@@ -21,7 +21,8 @@ export { STATIC_POLICY_OPTIONS, type StaticPolicyOptions } from './policy/policy
 export type { Policy } from './policy/policy.js';
 export { NonePolicy, POLICY_NONE } from './policy/policy-none.js';
 export { StaticPolicy, POLICY_STATIC } from './policy/policy-static.js';
-export { CPU_MANAGER_STATE_FILE } from './state/checkpoint-state.js';
+export { CPU_MANAGER_STATE_FILE, CheckpointState } from './state/checkpoint-state.js';
+export { MemoryState, type ContainerCPUAssignments, type State, type StateReader } from './state/state.js';
 export { decodeCheckpoint, encodeCheckpoint, checksumV1, checksumV2, type RestoredCheckpoint } from './state/checkpoint.js';
 export { CPUTopology, type CPUInfo } from './topology/cpu-topology.js';
 export { CPUAllocationError, takeByTopologyNUMADistributed, takeByTopologyNUMAPacked } from './topology/cpu-assignment.js';
