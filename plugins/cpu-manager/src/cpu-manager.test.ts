@@ -236,6 +236,27 @@ describe('the static policy through the manager', () => {
     expect(hintsAsData(m.getPodTopologyHints(p))).toEqual([[[1], true], [[0, 1], false]]);
   });
 
+  it('counts pinning requests and errors under the upstream metric names', () => {
+    const m = manager();
+    m.start();
+    m.allocate(pod('a', { name: 'c', cpu: '4' }), 'c', anyHint);
+    m.allocate(pod('b', { name: 'c', cpu: '20' }), 'c', anyHint);
+    m.allocate(pod('c', { name: 'c', cpu: '1', limit: '2' }), 'c', anyHint);
+    expect(m.metrics()).toEqual({
+      kubelet_cpu_manager_pinning_requests_total: 2,
+      kubelet_cpu_manager_pinning_errors_total: 1,
+      kubelet_cpu_manager_shared_pool_size_millicores: 7000,
+      kubelet_cpu_manager_exclusive_cpu_allocation_count: 4,
+    });
+  });
+
+  it('refuses a pod without a UID', () => {
+    const m = manager();
+    m.start();
+    const p: Pod = { ...pod('x', { name: 'c', cpu: '2' }), metadata: { name: 'x', namespace: 'default' } };
+    expect(m.allocate(p, 'c', anyHint)).toMatchObject({ ok: false, reason: 'UnexpectedAdmissionError', message: expect.stringContaining('has no metadata.uid') });
+  });
+
   it('refuses to work before start', () => {
     const m = manager();
     expect(() => m.sharedPool()).toThrow('not started');

@@ -28,6 +28,18 @@ import { CheckpointState, CPU_MANAGER_STATE_FILE, readCheckpointFile } from './s
 import { podsWithExclusiveCPUs } from './state/state.js';
 import { CPUTopology } from './topology/cpu-topology.js';
 
+/** Values of the kubelet's CPU manager metrics, by their upstream names. */
+export interface CpuManagerMetrics {
+  /** Containers that asked for exclusive CPUs. */
+  kubelet_cpu_manager_pinning_requests_total: number;
+  /** Of those, the ones refused. */
+  kubelet_cpu_manager_pinning_errors_total: number;
+  /** The shared pool less the reserved CPUs, in millicores. */
+  kubelet_cpu_manager_shared_pool_size_millicores: number;
+  /** CPUs assigned exclusively (a CPU reused by an app container counts twice, as upstream counts it). */
+  kubelet_cpu_manager_exclusive_cpu_allocation_count: number;
+}
+
 export interface CpuManagerOptions {
   /** The machine topology the agent hands every plugin. */
   machine: MachineInfo;
@@ -62,6 +74,8 @@ export class CpuManager {
   private state: CheckpointState | undefined;
   /** The pod being admitted: its containers are never stale. */
   private pendingAdmissionPod: Pod | undefined;
+  private pinningRequests = 0;
+  private pinningErrors = 0;
 
   constructor(options: CpuManagerOptions) {
     this.config = parseCpuManagerConfig(options.kubeletConfig);
@@ -197,11 +211,15 @@ export class CpuManager {
     this.pendingAdmissionPod = pod;
     const podUID = pod.metadata?.uid ?? '';
     const logFields = { pod: podRef(pod), podUID, containerName };
-    let container: Container;
+    let pinning = false;
     try {
-      container = findContainer(pod, containerName);
+      if (podUID === '') throw new Error(`pod ${podRef(pod)} has no metadata.uid`);
+      const container: Container = findContainer(pod, containerName);
+      pinning = this.policy instanceof StaticPolicy && this.policy.guaranteedCPUs(pod, container) > 0;
+      if (pinning) this.pinningRequests++;
       state.transaction(() => this.policy.allocate(state, pod, container, hint));
     } catch (err) {
+      if (pinning) this.pinningErrors++;
       this.log.warn({ ...logFields, err }, 'CPU allocation failed');
       if (err instanceof SMTAlignmentError) return { ok: false, reason: err.reason, message: err.message };
       return { ok: false, reason: UNEXPECTED_ADMISSION_ERROR, message: `Allocate failed due to ${(err as Error).message}, which is unexpected` };
@@ -212,7 +230,10 @@ export class CpuManager {
     return { ok: true, allocation: { podUID, containerName, ...(cpus ? { cpusetCpus: cpus.toString() } : {}) } };
   }
 
-  /** Releases the container's exclusive CPUs to the shared pool (no-op for others). */
+  /**
+   * Releases the container's exclusive CPUs to the shared pool (no-op for others).
+   * Throws when the state file cannot be written; the CPUs then stay assigned.
+   */
   removeContainer(podUID: string, containerName: string): void {
     const state = this.requireState();
     const held = state.getCPUSet(podUID, containerName);
@@ -266,6 +287,20 @@ export class CpuManager {
   /** CPUs never assigned exclusively (empty under the none policy). */
   reservedCPUs(): CPUSet {
     return this.policy instanceof StaticPolicy ? this.policy.reserved : CPUSet.EMPTY;
+  }
+
+  /** Current values of the kubelet's CPU manager metrics, for the plugin's metrics endpoint. */
+  metrics(): CpuManagerMetrics {
+    const state = this.requireState();
+    const shared = this.policy instanceof StaticPolicy ? this.policy.availableCPUs(state) : this.policy.sharedPool(state);
+    let exclusive = 0;
+    for (const containers of state.assignments().values()) for (const cpus of containers.values()) exclusive += cpus.size;
+    return {
+      kubelet_cpu_manager_pinning_requests_total: this.pinningRequests,
+      kubelet_cpu_manager_pinning_errors_total: this.pinningErrors,
+      kubelet_cpu_manager_shared_pool_size_millicores: shared.size * 1000,
+      kubelet_cpu_manager_exclusive_cpu_allocation_count: exclusive,
+    };
   }
 
   private requireState(): CheckpointState {

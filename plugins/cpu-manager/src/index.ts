@@ -1,4 +1,4 @@
-export { CpuManager, type CpuManagerOptions } from './cpu-manager.js';
+export { CpuManager, type CpuManagerMetrics, type CpuManagerOptions } from './cpu-manager.js';
 export {
   CpuManagerConfigError,
   CpuManagerStateError,
