@@ -1,7 +1,10 @@
 import { printTable, type Bench } from './bench.js';
 
 /** Every benchmark; add one by adding its module here. Pass names to run a subset. */
-const benches: readonly (() => Promise<{ bench: Bench }>)[] = [() => import('./plugin-round-trip.bench.js')];
+const benches: readonly (() => Promise<{ bench: Bench }>)[] = [
+  () => import('./plugin-round-trip.bench.js'),
+  () => import('./cpu-allocation.bench.js'),
+];
 
 const only = process.argv.slice(2);
 for (const load of benches) {
