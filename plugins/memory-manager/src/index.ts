@@ -1,0 +1,10 @@
+export {
+  MemoryManagerStateError,
+  PolicyMismatchError,
+  StaleStateError,
+  StateFileError,
+  StateWriteError,
+  type StaleAssignment,
+} from './state/errors.js';
+export { STATE_FILE_NAME, parseCheckpoint, serializeCheckpoint, type Checkpoint } from './state/checkpoint-state.js';
+export type { Block, MemoryTable, NUMANodeMap, NUMANodeState } from './state/memory-state.js';
