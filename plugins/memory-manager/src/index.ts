@@ -1,4 +1,14 @@
 export {
+  ConfigProblem,
+  MemoryManagerConfigError,
+  POLICY_NONE,
+  POLICY_STATIC,
+  parseMemoryManagerConfig,
+  type MemoryManagerConfig,
+  type PolicyName,
+} from './config.js';
+export { validateReservedMemory, validateReservedMemoryNUMANodes } from './reserved-memory.js';
+export {
   MemoryManagerStateError,
   PolicyMismatchError,
   StaleStateError,
