@@ -1,3 +1,4 @@
+export { MemoryManager, ALLOCATION_FAILURE_REASON, type ActivePod, type MemoryManagerOptions } from './memory-manager.js';
 export {
   ConfigProblem,
   MemoryManagerConfigError,
