@@ -97,22 +97,19 @@ export function reservationProblems(config: MemoryManagerConfig, machine?: Machi
       expected += config.kubeReserved.get(type)?.value() ?? 0n;
       expected += config.systemReserved.get(type)?.value() ?? 0n;
     }
-    let expectedText = formatBytesBig(expected);
     if (type === MEMORY) {
       const eviction = config.evictionMemoryAvailable;
       if ('percentage' in eviction && machineMemory === undefined) continue; // resolved once the machine is known
       expected += evictionThresholdBytes(eviction, machineMemory ?? 0n);
-      expectedText = formatBytesBig(expected);
     }
     const reserved = totalReserved(type);
     if (reserved.value() === expected) continue;
     const parts = type === MEMORY ? 'kubeReserved+systemReserved+evictionHard' : 'kubeReserved+systemReserved';
-    const what = type === MEMORY ? 'memory' : type;
     problems.push(
       new ConfigProblem(
         'reservedMemory',
         reserved.toString(),
-        `sum of reserved ${what} on NUMA nodes (${reserved.toString()}) does not equal ${parts} (${expectedText})` +
+        `sum of reserved ${type} on NUMA nodes (${reserved.toString()}) does not equal ${parts} (${formatBytes(expected)})` +
           (inCapacity ? '' : ` (the machine has no ${type})`),
       ),
     );
@@ -136,7 +133,7 @@ function capacityProblems(config: MemoryManagerConfig, machine: MachineInfo): Co
       if (type === MEMORY) {
         const hugepages = [...node.hugepages.values()].reduce((sum, h) => sum + h.value(), 0n);
         available = node.memory.value() - hugepages;
-        of = hugepages > 0n ? `its ${node.memory.toString()} of memory less ${formatBytesBig(hugepages)} of hugepages` : `its ${node.memory.toString()} of memory`;
+        of = hugepages > 0n ? `its ${node.memory.toString()} of memory less ${formatBytes(hugepages)} of hugepages` : `its ${node.memory.toString()} of memory`;
       } else {
         const pages = node.hugepages.get(type.slice(HUGEPAGES_PREFIX.length));
         if (!pages) continue; // reported by the sum rule
@@ -160,8 +157,4 @@ export function reservedByNode(config: MemoryManagerConfig): ReservedByNode {
     for (const [type, q] of r.limits) if (isMemoryType(type)) node.set(type, toBytes(q));
   }
   return byNode;
-}
-
-function formatBytesBig(bytes: bigint): string {
-  return bytes <= BigInt(Number.MAX_SAFE_INTEGER) ? formatBytes(Number(bytes)) : Quantity.fromValue(bytes, 'BinarySI').toString();
 }

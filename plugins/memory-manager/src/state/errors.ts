@@ -89,6 +89,7 @@ export class StateWriteError extends Error {
     readonly file: string,
     options: { cause: unknown },
   ) {
-    super(`${file}: could not write the memory manager state: ${String((options.cause as Error)?.message ?? options.cause)}`, options);
+    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`${file}: could not write the memory manager state: ${reason}`, options);
   }
 }

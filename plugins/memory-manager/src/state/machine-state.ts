@@ -27,7 +27,7 @@ export function toBytes(q: Quantity): number {
 }
 
 /** Bytes in the binary-suffix form people read: "1536Mi", "64Gi". */
-export function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number | bigint): string {
   return Quantity.fromValue(bytes, 'BinarySI').toString();
 }
 
