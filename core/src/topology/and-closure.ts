@@ -1,0 +1,148 @@
+import type { NUMAMask } from '@kernelet/sdk/common';
+import type { NUMAInfo } from './numa-info.js';
+import type { HintLists } from './provider-hints.js';
+
+/**
+ * Every non-empty mask that picking one hint from each list and ANDing them (an
+ * any-node hint counting as every node) can produce: the affinities of all merged
+ * hints, without enumerating the cross product.
+ *
+ * Sparse: the set of reachable masks, list by list (at most min(2^N, product of
+ * list sizes) masks, usually a handful). Dense, for machines of up to MAX_DENSE_NODES
+ * nodes once the sparse step would cost more: membership over all 2^N masks, where
+ * one list is folded in with a superset-sum (zeta) transform of both sides, a
+ * pointwise product (s & m contains x exactly when s and m both do) and the Möbius
+ * inversion back, O(N 2^N) per list whatever the list sizes.
+ */
+export type AchievableMasks =
+  | { kind: 'sparse'; masks: ReadonlySet<NUMAMask> }
+  /** present[x] = 1 when the mask with bit p for node positions[p] is reachable. */
+  | { kind: 'dense'; present: Uint8Array; positions: readonly number[] };
+
+export type ClosureStrategy = 'auto' | 'sparse' | 'dense';
+
+/** 2^20 entries of float64 per table: 8 MiB, a few tens of milliseconds per list. */
+export const MAX_DENSE_NODES = 20;
+
+export function achievableMasks(lists: HintLists, numa: NUMAInfo, strategy: ClosureStrategy = 'auto'): AchievableMasks {
+  const n = numa.nodes.length;
+  const denseAllowed = n <= MAX_DENSE_NODES;
+  if (strategy === 'dense' && !denseAllowed) throw new RangeError(`dense merge needs at most ${MAX_DENSE_NODES} NUMA nodes, the machine has ${n}`);
+  const all = numa.defaultMask;
+  const denseStepCost = denseAllowed ? (3 * n + 2) * 2 ** n : Infinity;
+  const empty: AchievableMasks = { kind: 'sparse', masks: new Set() };
+
+  let sparse: Set<NUMAMask> | undefined = new Set([all]);
+  let dense: DenseTable | undefined;
+  for (const list of lists) {
+    const masks = new Set<NUMAMask>();
+    for (const hint of list) {
+      const mask = hint.numaAffinity === null ? all : hint.numaAffinity & all;
+      if (mask !== 0n) masks.add(mask);
+    }
+    if (masks.size === 0) return empty;
+    if (sparse !== undefined && (strategy === 'dense' || (strategy === 'auto' && sparse.size * masks.size > denseStepCost))) {
+      dense = new DenseTable(numa);
+      dense.fill(sparse);
+      sparse = undefined;
+    }
+    if (sparse !== undefined) {
+      const next = new Set<NUMAMask>();
+      for (const s of sparse) {
+        for (const m of masks) {
+          const merged = s & m;
+          if (merged !== 0n) next.add(merged);
+        }
+      }
+      if (next.size === 0) return empty;
+      sparse = next;
+    } else if (dense !== undefined) {
+      if (!dense.andWith(masks)) return empty;
+    }
+  }
+  if (sparse !== undefined) return { kind: 'sparse', masks: sparse };
+  return { kind: 'dense', present: (dense as DenseTable).membership(), positions: numa.nodes };
+}
+
+/** Membership of masks over the machine's N nodes, index bit p = node positions[p]. */
+class DenseTable {
+  private readonly n: number;
+  private readonly size: number;
+  private readonly table: Float64Array;
+  private readonly scratch: Float64Array;
+  private readonly compress: (mask: NUMAMask) => number;
+
+  constructor(numa: NUMAInfo) {
+    this.n = numa.nodes.length;
+    this.size = 1 << this.n;
+    this.table = new Float64Array(this.size);
+    this.scratch = new Float64Array(this.size);
+    this.compress = compressor(numa);
+  }
+
+  fill(masks: Iterable<NUMAMask>): void {
+    for (const m of masks) this.table[this.compress(m)] = 1;
+    this.table[0] = 0;
+  }
+
+  /** table := { s & m : s in table, m in masks } minus the empty mask; false when nothing is left. */
+  andWith(masks: Iterable<NUMAMask>): boolean {
+    const { table, scratch, size, n } = this;
+    scratch.fill(0);
+    for (const m of masks) scratch[this.compress(m)] = 1;
+    // Counts stay exact: after the zeta step each entry is at most 2^N, the product
+    // at most 4^N (2^40 for 20 nodes, below 2^53), and every intermediate of the
+    // inversion is a partial sum of those products.
+    supersetZeta(table, n);
+    supersetZeta(scratch, n);
+    for (let x = 0; x < size; x++) table[x] = table[x]! * scratch[x]!;
+    supersetMobius(table, n);
+    let any = false;
+    table[0] = 0;
+    for (let x = 1; x < size; x++) {
+      if (table[x]! > 0) {
+        table[x] = 1;
+        any = true;
+      } else table[x] = 0;
+    }
+    return any;
+  }
+
+  membership(): Uint8Array {
+    const present = new Uint8Array(this.size);
+    for (let x = 1; x < this.size; x++) present[x] = this.table[x]! > 0 ? 1 : 0;
+    return present;
+  }
+}
+
+/** a[x] := sum of a[y] over y containing x. */
+function supersetZeta(a: Float64Array, n: number): void {
+  const size = 1 << n;
+  for (let bit = 1; bit < size; bit <<= 1) {
+    for (let base = 0; base < size; base += bit << 1) {
+      for (let x = base; x < base + bit; x++) a[x] = a[x]! + a[x + bit]!;
+    }
+  }
+}
+
+/** Inverse of supersetZeta. */
+function supersetMobius(a: Float64Array, n: number): void {
+  const size = 1 << n;
+  for (let bit = 1; bit < size; bit <<= 1) {
+    for (let base = 0; base < size; base += bit << 1) {
+      for (let x = base; x < base + bit; x++) a[x] = a[x]! - a[x + bit]!;
+    }
+  }
+}
+
+/** Maps a mask (within the machine's nodes) to its dense index. */
+function compressor(numa: NUMAInfo): (mask: NUMAMask) => number {
+  const nodes = numa.nodes;
+  if (nodes.every((id, i) => id === i)) return (mask) => Number(mask);
+  const bits = nodes.map((id) => 1n << BigInt(id));
+  return (mask) => {
+    let x = 0;
+    for (let p = 0; p < bits.length; p++) if ((mask & (bits[p] as bigint)) !== 0n) x |= 1 << p;
+    return x;
+  };
+}
