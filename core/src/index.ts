@@ -1,1 +1,2 @@
+export * from './machine/index.js';
 export * from './topology/index.js';
