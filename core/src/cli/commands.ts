@@ -1,4 +1,6 @@
 import type { Command } from './command.js';
+import { machineCommand } from './machine-command.js';
+import { topologyCommand } from './topology-command.js';
 
 /** Every subcommand; add a command by adding its module here. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [machineCommand, topologyCommand];

@@ -136,16 +136,17 @@ async function readFlatMachine(root: string, topology: ReadonlyMap<number, unkno
 }
 
 async function readHugepages(dir: string, logger: Logger): Promise<Map<string, Quantity>> {
-  const sizes = new Map<string, Quantity>();
-  for (const entry of await readOptionalDir(dir)) {
+  const entries = await readOptionalDir(dir);
+  for (const entry of entries) {
     const kib = /^hugepages-(\d+)kB$/.exec(entry)?.[1];
-    if (kib === undefined) continue;
-    const name = HUGEPAGE_SIZES_KIB.get(Number(kib));
-    if (name === undefined) {
+    if (kib !== undefined && !HUGEPAGE_SIZES_KIB.has(Number(kib)))
       logger.debug({ path: join(dir, entry) }, 'skipping a hugepage size the machine format does not carry');
-      continue;
-    }
-    const nrPath = join(dir, entry, 'nr_hugepages');
+  }
+  // Known sizes in a fixed order (2Mi, then 1Gi), whatever order the directory lists them in.
+  const sizes = new Map<string, Quantity>();
+  for (const [kib, name] of HUGEPAGE_SIZES_KIB) {
+    if (!entries.includes(`hugepages-${kib}kB`)) continue;
+    const nrPath = join(dir, `hugepages-${kib}kB`, 'nr_hugepages');
     const nr = await readOptional(nrPath);
     if (nr === undefined) continue;
     sizes.set(name, kibibytes(BigInt(parseInteger(nr, nrPath)) * BigInt(kib)));
