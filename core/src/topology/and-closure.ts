@@ -1,4 +1,4 @@
-import type { NUMAMask } from '@kernelet/sdk/common';
+import type { NUMAMask, TopologyHint } from '@kernelet/sdk/common';
 import type { NUMAInfo } from './numa-info.js';
 import type { HintLists } from './provider-hints.js';
 
@@ -35,32 +35,43 @@ export function achievableMasks(lists: HintLists, numa: NUMAInfo, strategy: Clos
   let sparse: Set<NUMAMask> | undefined = new Set([all]);
   let dense: DenseTable | undefined;
   for (const list of lists) {
+    if (sparse === undefined) {
+      if (!(dense as DenseTable).andWith(list, all)) return empty;
+      continue;
+    }
     const masks = new Set<NUMAMask>();
     for (const hint of list) {
       const mask = hint.numaAffinity === null ? all : hint.numaAffinity & all;
       if (mask !== 0n) masks.add(mask);
     }
     if (masks.size === 0) return empty;
-    if (sparse !== undefined && (strategy === 'dense' || (strategy === 'auto' && sparse.size * masks.size > denseStepCost))) {
+    if (sparse.size === 1 && sparse.has(all)) {
+      // Nothing chosen yet narrows anything: the list itself is what is reachable.
+      sparse = masks;
+      continue;
+    }
+    if (strategy === 'dense' || (strategy === 'auto' && sparse.size * masks.size > denseStepCost)) {
       dense = new DenseTable(numa);
       dense.fill(sparse);
       sparse = undefined;
+      if (!dense.andWith(list, all)) return empty;
+      continue;
     }
-    if (sparse !== undefined) {
-      const next = new Set<NUMAMask>();
-      for (const s of sparse) {
-        for (const m of masks) {
-          const merged = s & m;
-          if (merged !== 0n) next.add(merged);
-        }
+    const next = new Set<NUMAMask>();
+    for (const s of sparse) {
+      for (const m of masks) {
+        const merged = s & m;
+        if (merged !== 0n) next.add(merged);
       }
-      if (next.size === 0) return empty;
-      sparse = next;
-    } else if (dense !== undefined) {
-      if (!dense.andWith(masks)) return empty;
     }
+    if (next.size === 0) return empty;
+    sparse = next;
   }
-  if (sparse !== undefined) return { kind: 'sparse', masks: sparse };
+  if (sparse !== undefined) {
+    if (strategy !== 'dense') return { kind: 'sparse', masks: sparse };
+    dense = new DenseTable(numa);
+    dense.fill(sparse);
+  }
   return { kind: 'dense', present: (dense as DenseTable).membership(), positions: numa.nodes };
 }
 
@@ -85,11 +96,12 @@ class DenseTable {
     this.table[0] = 0;
   }
 
-  /** table := { s & m : s in table, m in masks } minus the empty mask; false when nothing is left. */
-  andWith(masks: Iterable<NUMAMask>): boolean {
+  /** table := { s & m : s in table, m a mask of the list } minus the empty mask; false when nothing is left. */
+  andWith(list: readonly TopologyHint[], all: NUMAMask): boolean {
     const { table, scratch, size, n } = this;
     scratch.fill(0);
-    for (const m of masks) scratch[this.compress(m)] = 1;
+    for (const hint of list) scratch[this.compress(hint.numaAffinity === null ? all : hint.numaAffinity & all)] = 1;
+    scratch[0] = 0;
     // Counts stay exact: after the zeta step each entry is at most 2^N, the product
     // at most 4^N (2^40 for 20 nodes, below 2^53), and every intermediate of the
     // inversion is a partial sum of those products.

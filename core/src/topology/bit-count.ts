@@ -11,6 +11,7 @@ export function popcount32(x: number): number {
  * when a provider sends thousands of hints.
  */
 export function bitCount(mask: bigint): number {
+  if (mask <= 0xffffffffn) return mask < 0n ? Number.NaN : popcount32(Number(mask));
   let count = 0;
   while (mask > 0n) {
     count += popcount32(Number(mask & 0xffffffffn));
