@@ -1,7 +1,9 @@
 import { printTable, type Bench } from './bench.js';
 
 /** Every benchmark; add one by adding its module here. Pass names to run a subset. */
-const benches: readonly (() => Promise<{ bench: Bench }>)[] = [];
+const benches: readonly (() => Promise<{ bench: Bench }>)[] = [
+  () => import('./topology-merge.bench.js'),
+];
 
 const only = process.argv.slice(2);
 for (const load of benches) {
