@@ -6,3 +6,5 @@ export * from './policy-options.js';
 export * from './scope.js';
 export * from './topology-config-error.js';
 export type { ClosureStrategy } from './and-closure.js';
+export * from './kubelet-topology-settings.js';
+export * from './hints-document.js';
