@@ -32,31 +32,36 @@ export function achievableMasks(lists: HintLists, numa: NUMAInfo, strategy: Clos
   const denseStepCost = denseAllowed ? (3 * n + 2) * 2 ** n : Infinity;
   const empty: AchievableMasks = { kind: 'sparse', masks: new Set() };
 
-  let sparse: Set<NUMAMask> | undefined = new Set([all]);
+  // undefined until the first list: nothing narrows anything yet (the set {all}).
+  let sparse: Set<NUMAMask> | undefined;
   let dense: DenseTable | undefined;
-  for (const list of lists) {
+  const goDense = (sparseSteps: number): boolean => strategy === 'dense' || (strategy === 'auto' && sparseSteps > denseStepCost);
+  for (let i = 0; i < lists.length; i++) {
+    const list = lists[i] as readonly TopologyHint[];
+    if (dense !== undefined) {
+      if (!dense.andWith(list, all)) return empty;
+      continue;
+    }
     if (sparse === undefined) {
-      if (!(dense as DenseTable).andWith(list, all)) return empty;
+      // The first list is what is reachable. Go dense at once when the next list would.
+      const next = lists[i + 1];
+      if (next !== undefined && goDense(list.length * next.length)) {
+        dense = new DenseTable(numa);
+        if (!dense.fillFromHints(list, all)) return empty;
+        continue;
+      }
+      sparse = distinctMasks(list, all);
+      if (sparse.size === 0) return empty;
       continue;
     }
-    const masks = new Set<NUMAMask>();
-    for (const hint of list) {
-      const mask = hint.numaAffinity === null ? all : hint.numaAffinity & all;
-      if (mask !== 0n) masks.add(mask);
-    }
-    if (masks.size === 0) return empty;
-    if (sparse.size === 1 && sparse.has(all)) {
-      // Nothing chosen yet narrows anything: the list itself is what is reachable.
-      sparse = masks;
-      continue;
-    }
-    if (strategy === 'dense' || (strategy === 'auto' && sparse.size * masks.size > denseStepCost)) {
+    if (goDense(sparse.size * list.length)) {
       dense = new DenseTable(numa);
       dense.fill(sparse);
       sparse = undefined;
       if (!dense.andWith(list, all)) return empty;
       continue;
     }
+    const masks = distinctMasks(list, all);
     const next = new Set<NUMAMask>();
     for (const s of sparse) {
       for (const m of masks) {
@@ -67,12 +72,22 @@ export function achievableMasks(lists: HintLists, numa: NUMAInfo, strategy: Clos
     if (next.size === 0) return empty;
     sparse = next;
   }
-  if (sparse !== undefined) {
-    if (strategy !== 'dense') return { kind: 'sparse', masks: sparse };
+  if (dense === undefined) {
+    const reachable = sparse ?? new Set([all]);
+    if (strategy !== 'dense') return { kind: 'sparse', masks: reachable };
     dense = new DenseTable(numa);
-    dense.fill(sparse);
+    dense.fill(reachable);
   }
-  return { kind: 'dense', present: (dense as DenseTable).membership(), positions: numa.nodes };
+  return { kind: 'dense', present: dense.membership(), positions: numa.nodes };
+}
+
+function distinctMasks(list: readonly TopologyHint[], all: NUMAMask): Set<NUMAMask> {
+  const masks = new Set<NUMAMask>();
+  for (const hint of list) {
+    const mask = hint.numaAffinity === null ? all : hint.numaAffinity & all;
+    if (mask !== 0n) masks.add(mask);
+  }
+  return masks;
 }
 
 /** Membership of masks over the machine's N nodes, index bit p = node positions[p]. */
@@ -96,11 +111,18 @@ class DenseTable {
     this.table[0] = 0;
   }
 
+  /** table := the masks of the list (any node = all); false when none is non-empty. */
+  fillFromHints(list: readonly TopologyHint[], all: NUMAMask): boolean {
+    for (const hint of list) this.table[this.compress(hint.numaAffinity ?? all)] = 1;
+    this.table[0] = 0;
+    return this.table.some((v) => v > 0);
+  }
+
   /** table := { s & m : s in table, m a mask of the list } minus the empty mask; false when nothing is left. */
   andWith(list: readonly TopologyHint[], all: NUMAMask): boolean {
     const { table, scratch, size, n } = this;
     scratch.fill(0);
-    for (const hint of list) scratch[this.compress(hint.numaAffinity === null ? all : hint.numaAffinity & all)] = 1;
+    for (const hint of list) scratch[this.compress(hint.numaAffinity ?? all)] = 1;
     scratch[0] = 0;
     // Counts stay exact: after the zeta step each entry is at most 2^N, the product
     // at most 4^N (2^40 for 20 nodes, below 2^53), and every intermediate of the
@@ -147,10 +169,12 @@ function supersetMobius(a: Float64Array, n: number): void {
   }
 }
 
-/** Maps a mask (within the machine's nodes) to its dense index. */
+/** Maps a mask to the dense index of its part within the machine's nodes. */
 function compressor(numa: NUMAInfo): (mask: NUMAMask) => number {
   const nodes = numa.nodes;
-  if (nodes.every((id, i) => id === i)) return (mask) => Number(mask);
+  const all = numa.defaultMask;
+  // Nodes 0..N-1: a mask no larger than "all" has no other bits, and needs no AND (nor its allocation).
+  if (nodes.every((id, i) => id === i)) return (mask) => Number(mask <= all ? mask : mask & all);
   const bits = nodes.map((id) => 1n << BigInt(id));
   return (mask) => {
     let x = 0;

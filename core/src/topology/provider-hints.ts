@@ -13,17 +13,17 @@ const NO_PLACEMENT: readonly TopologyHint[] = Object.freeze([Object.freeze({ num
  * preference (one preferred any-node hint); a resource with an empty list cannot be
  * placed (one non-preferred any-node hint).
  */
-export function flattenProviderHints(providersHints: readonly ProviderHints[]): TopologyHint[][] {
-  const lists: TopologyHint[][] = [];
+export function flattenProviderHints(providersHints: readonly ProviderHints[]): (readonly TopologyHint[])[] {
+  const lists: (readonly TopologyHint[])[] = [];
   for (const hints of providersHints) {
     if (hints.size === 0) {
-      lists.push([...NO_PREFERENCE]);
+      lists.push(NO_PREFERENCE);
       continue;
     }
     for (const resourceHints of hints.values()) {
-      if (resourceHints === null) lists.push([...NO_PREFERENCE]);
-      else if (resourceHints.length === 0) lists.push([...NO_PLACEMENT]);
-      else lists.push([...resourceHints]);
+      if (resourceHints === null) lists.push(NO_PREFERENCE);
+      else if (resourceHints.length === 0) lists.push(NO_PLACEMENT);
+      else lists.push(resourceHints);
     }
   }
   return lists;
