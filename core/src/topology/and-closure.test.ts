@@ -54,6 +54,9 @@ describe('achievable masks', () => {
     expect(asSet(achievableMasks(lists, numa, 'sparse')).size).toBe(0);
     expect(asSet(achievableMasks(lists, numa, 'dense')).size).toBe(0);
     expect(asSet(achievableMasks([[]], numa)).size).toBe(0);
+    const nothingFirst = [[{ numaAffinity: 0b1000n, preferred: true }], [{ numaAffinity: 0b001n, preferred: true }]];
+    expect(asSet(achievableMasks(nothingFirst, numa, 'dense')).size).toBe(0);
+    expect(asSet(achievableMasks(nothingFirst, numa, 'sparse')).size).toBe(0);
   });
 
   it(`refuses a dense table past ${MAX_DENSE_NODES} nodes`, () => {
