@@ -1,16 +1,16 @@
-import type { TopologyHint } from '@kernelet/sdk/common';
+import type { ContainerAllocation, TopologyHint } from '@kernelet/sdk/common';
 
-/** The hint each admitted container was allocated under, by pod UID and container name. */
-export class AffinityStore {
-  private readonly byPod = new Map<string, Map<string, TopologyHint>>();
+/** Values by pod UID and container name. */
+export class PodContainerMap<T> {
+  private readonly byPod = new Map<string, Map<string, T>>();
 
-  set(podUID: string, containerName: string, hint: TopologyHint): void {
+  set(podUID: string, containerName: string, value: T): void {
     let containers = this.byPod.get(podUID);
     if (containers === undefined) this.byPod.set(podUID, (containers = new Map()));
-    containers.set(containerName, hint);
+    containers.set(containerName, value);
   }
 
-  get(podUID: string, containerName: string): TopologyHint | undefined {
+  get(podUID: string, containerName: string): T | undefined {
     return this.byPod.get(podUID)?.get(containerName);
   }
 
@@ -25,8 +25,14 @@ export class AffinityStore {
     this.byPod.delete(podUID);
   }
 
-  /** Pod UIDs with at least one stored hint. */
+  /** Pod UIDs with at least one stored value. */
   pods(): string[] {
     return [...this.byPod.keys()];
   }
 }
+
+/** The hint each admitted container was allocated under. */
+export class AffinityStore extends PodContainerMap<TopologyHint> {}
+
+/** What each provider allocated to each admitted container, in provider order. */
+export class AllocationStore extends PodContainerMap<ContainerAllocation[]> {}

@@ -2,7 +2,7 @@ import type { Pod, ProviderHints, TopologyHint } from '@kernelet/sdk/common';
 import type { Logger } from 'pino';
 import { rejected, type AdmitResult } from '../extension-points/admit-handler.js';
 import type { HintProvider } from '../extension-points/hint-provider.js';
-import type { AffinityStore } from './affinity-store.js';
+import type { AffinityStore, AllocationStore } from './affinity-store.js';
 import { describeMask } from './mask-ranking.js';
 import type { Policy } from './policy.js';
 import { UNEXPECTED_ADMISSION_ERROR, type AdmissionSteps, type GatheredHints } from './scope.js';
@@ -14,6 +14,7 @@ export interface PodAdmissionSettings {
   policy: Policy;
   providers: readonly HintProvider[];
   store: AffinityStore;
+  allocations: AllocationStore;
   deadlineMs: number;
   logger: Logger;
 }
@@ -83,6 +84,8 @@ export class PodAdmission implements AdmissionSteps {
         return rejected(outcome.reason, outcome.message);
       }
       this.allocated.push({ containerName, provider });
+      const given = this.settings.allocations.get(podUID, containerName) ?? [];
+      this.settings.allocations.set(podUID, containerName, [...given, outcome.allocation]);
     }
     return undefined;
   }
@@ -102,7 +105,10 @@ export class PodAdmission implements AdmissionSteps {
    */
   async rollback(): Promise<void> {
     const { podUID, store } = this.settings;
-    for (const containerName of this.recorded) store.removeContainer(podUID, containerName);
+    for (const containerName of this.recorded) {
+      store.removeContainer(podUID, containerName);
+      this.settings.allocations.removeContainer(podUID, containerName);
+    }
     for (const { containerName, provider } of this.allocated.reverse()) {
       const started = performance.now();
       try {

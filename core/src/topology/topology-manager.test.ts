@@ -166,3 +166,36 @@ describe('TopologyManager', () => {
     expect(result).toMatchObject({ admit: false, reason: 'UnexpectedAdmissionError' });
   });
 });
+
+describe('allocations kept for the agent to apply', () => {
+  const twoNodes = machineOf([0, 1]);
+  const provider = (name: string, give: (containerName: string) => Record<string, string>, refuse?: string): HintProvider => ({
+    name,
+    getTopologyHints: async () => new Map(),
+    getPodTopologyHints: async () => new Map(),
+    allocate: async (pod, containerName) =>
+      refuse === containerName
+        ? { ok: false, reason: 'SMTAlignmentError', message: 'no' }
+        : { ok: true, allocation: { podUID: pod.metadata?.uid ?? '', containerName, ...give(containerName) } },
+    removeContainer: async () => undefined,
+    listAllocations: async () => ({ allocations: [], shared: null }),
+  });
+
+  it('merges what each provider allocated per container, and forgets it on removal', async () => {
+    const manager = new TopologyManager({ policy: 'best-effort', machine: twoNodes });
+    const cpus = provider('cpu', (c) => ({ cpusetCpus: c === 'a' ? '2-3' : '4' }));
+    const mems = provider('memory', () => ({ cpusetMems: '0' }));
+    expect(await manager.admit(podOf({ containers: ['a', 'b'] }, 'p1'), [cpus, mems])).toEqual({ admit: true });
+    expect(manager.allocationFor('p1', 'a')).toEqual({ podUID: 'p1', containerName: 'a', cpusetCpus: '2-3', cpusetMems: '0' });
+    expect(manager.allocationFor('p1', 'b')).toEqual({ podUID: 'p1', containerName: 'b', cpusetCpus: '4', cpusetMems: '0' });
+    manager.removePod('p1');
+    expect(manager.allocationFor('p1', 'a')).toBeUndefined();
+  });
+
+  it('keeps nothing for a rejected pod', async () => {
+    const manager = new TopologyManager({ policy: 'best-effort', machine: twoNodes });
+    const cpus = provider('cpu', () => ({ cpusetCpus: '1' }), 'b');
+    expect(await manager.admit(podOf({ containers: ['a', 'b'] }, 'p2'), [cpus])).toMatchObject({ admit: false, reason: 'SMTAlignmentError' });
+    expect(manager.allocationFor('p2', 'a')).toBeUndefined();
+  });
+});

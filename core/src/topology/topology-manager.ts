@@ -1,8 +1,9 @@
-import type { Pod, TopologyHint } from '@kernelet/sdk/common';
+import type { ContainerAllocation, Pod, TopologyHint } from '@kernelet/sdk/common';
 import { pino, type Logger } from 'pino';
 import { rejected, type AdmitResult } from '../extension-points/admit-handler.js';
 import type { HintProvider } from '../extension-points/hint-provider.js';
-import { AffinityStore } from './affinity-store.js';
+import { AffinityStore, AllocationStore } from './affinity-store.js';
+import { mergeAllocations } from './merge-allocations.js';
 import { createPolicy } from './create-policy.js';
 import { assertDistancesFor } from './merge-hints.js';
 import { NUMAInfo, type NUMAMachine } from './numa-info.js';
@@ -57,6 +58,7 @@ export class TopologyManager {
   readonly options: PolicyOptions;
   readonly numa: NUMAInfo;
   private readonly store = new AffinityStore();
+  private readonly allocations = new AllocationStore();
   private readonly logger: Logger;
   private readonly providerTimeoutMs: number;
   private tail: Promise<unknown> = Promise.resolve();
@@ -116,12 +118,23 @@ export class TopologyManager {
     return this.store.get(podUID, containerName);
   }
 
+  /**
+   * What the providers allocated to the container, merged into the one allocation the
+   * agent applies when it creates the container (cpusets, devices, env, mounts).
+   */
+  allocationFor(podUID: string, containerName: string): ContainerAllocation | undefined {
+    const given = this.allocations.get(podUID, containerName);
+    return given === undefined ? undefined : mergeAllocations(podUID, containerName, given);
+  }
+
   removeContainer(podUID: string, containerName: string): void {
     this.store.removeContainer(podUID, containerName);
+    this.allocations.removeContainer(podUID, containerName);
   }
 
   removePod(podUID: string): void {
     this.store.removePod(podUID);
+    this.allocations.removePod(podUID);
   }
 
   private async admitNow(pod: Pod, providers: readonly HintProvider[]): Promise<AdmitResult> {
@@ -134,6 +147,7 @@ export class TopologyManager {
       policy: this.policy,
       providers,
       store: this.store,
+      allocations: this.allocations,
       deadlineMs: this.providerTimeoutMs,
       logger,
     });
