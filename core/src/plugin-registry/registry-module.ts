@@ -35,6 +35,7 @@ export const registryModule = new ContainerModule(({ bind }) => {
         hostEndpoint: hostApiSocketPath(options.flags.rootDir),
         callTimeoutMs: options.kernelet.pluginCallTimeoutMs,
         agentVersion: AGENT_VERSION,
+        featureGates: { ...options.featureGates },
       });
     },
     [AgentOptions, NodeName, Machine],
