@@ -131,6 +131,21 @@ describe('CPU and memory managers as plugins', () => {
     expect(Object.keys(state.entries)).toEqual(['uid-pinned']);
   });
 
+  it('makes a new Guaranteed pod wait while the CPU manager is down, then places it with exclusive CPUs', async () => {
+    await startAgent(['--cpu-manager-policy', 'static', '--reserved-cpus', '0']);
+    const before = await waitFor('registered', 'cpu-manager');
+    await waitFor('registered', 'memory-manager');
+    expect(before.pid).toBeGreaterThan(0);
+    process.kill(before.pid as number, 'SIGKILL');
+    await waitFor('disconnected', 'cpu-manager');
+
+    // The supervisor restarts the plugin host after its 1 s backoff; admission waits for it
+    // instead of placing the pod as if there were no CPU manager.
+    const result = await agent!.get(AdmissionChain).admit(guaranteedPod('patient', '2'));
+    expect(result).toEqual({ admit: true });
+    expect(CPUSet.parse(agent!.get(TopologyManager).allocationFor('uid-patient', 'main')?.cpusetCpus ?? '').size).toBe(2);
+  });
+
   it('migrates a stale state file when nothing is pinned, and says so', async () => {
     await writeFile(join(root.path, 'cpu_manager_state'), JSON.stringify({ policyName: 'none', defaultCpuSet: '', checksum: 0 }));
     await startAgent(['--cpu-manager-policy', 'static', '--reserved-cpus', '0']);
