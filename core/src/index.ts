@@ -1,5 +1,5 @@
 // The agent as a library: for embedding it and for cross-process tests.
-export { Agent, createAgent, type AgentDependencies } from './agent/agent.js';
+export { ADMISSION_MODULES, Agent, createAgent, FEATURE_MODULES, type AgentDependencies } from './agent/agent.js';
 export { AdmissionChain } from './admission/admission-chain.js';
 export { PodStore } from './pods/pod-store.js';
 export { PluginRegistry, type PluginState, type PluginView } from './plugin-registry/plugin-registry.js';

@@ -10,17 +10,28 @@ import { httpModule } from '../http/http-module.js';
 import { Logger } from '../logging/logger.js';
 import { AgentMetrics, MetricsRegistry } from '../metrics/metrics.js';
 import { registryModule } from '../plugin-registry/registry-module.js';
+import { PluginProcessOutput } from '../supervisor/plugin-supervisor.js';
 import { supervisorModule } from '../supervisor/supervisor-module.js';
 import { topologyModule } from '../topology/topology-module.js';
 import { AgentContainer, Startable } from './lifecycle.js';
 import { Machine, NodeName } from './node-facts.js';
 
+/**
+ * What decides whether and where a pod may run: admission, the topology manager, and the
+ * plugins behind them. Nothing here touches containers, so `kernelet simulate` runs just this.
+ */
+export const ADMISSION_MODULES: readonly ContainerModule[] = [topologyModule, admissionModule, hostApiModule, registryModule, supervisorModule];
+
 /** The agent's features, in start order (host API before plugins register, plugins before the listener reports them). */
-const FEATURE_MODULES: readonly ContainerModule[] = [topologyModule, admissionModule, hostApiModule, registryModule, supervisorModule, httpModule];
+export const FEATURE_MODULES: readonly ContainerModule[] = [...ADMISSION_MODULES, httpModule];
 
 export interface AgentDependencies {
   logger: Logger;
   machine?: Machine;
+  /** The features to load (default: all of them, FEATURE_MODULES). */
+  modules?: readonly ContainerModule[];
+  /** Where supervised plugin processes write their logs (default: the agent's stdout). */
+  pluginOutput?: PluginProcessOutput;
 }
 
 /** A node agent: the container of its features, started and stopped as one. */
@@ -75,8 +86,9 @@ export function createAgent(options: AgentOptions, dependencies: AgentDependenci
       bind(NodeName).toConstantValue(nodeName);
       bind(Machine).toConstantValue(dependencies.machine ?? null);
       bind(Contributions).toConstantValue(new Contributions(container));
+      if (dependencies.pluginOutput) bind(PluginProcessOutput).toConstantValue(dependencies.pluginOutput);
     }),
-    ...FEATURE_MODULES,
+    ...(dependencies.modules ?? FEATURE_MODULES),
   );
   return new Agent(container);
 }
