@@ -3,6 +3,7 @@ export { ADMISSION_MODULES, Agent, createAgent, FEATURE_MODULES, type AgentDepen
 export { AdmissionChain } from './admission/admission-chain.js';
 export { PodStore } from './pods/pod-store.js';
 export { PluginRegistry, type PluginState, type PluginView } from './plugin-registry/plugin-registry.js';
+export { PluginReadiness, type MissingPlugin } from './plugin-registry/plugin-readiness.js';
 export { DebugServer } from './http/debug-server.js';
 export { HostApiServer } from './host-api/host-api-server.js';
 export { createLogger, type Logger } from './logging/logger.js';

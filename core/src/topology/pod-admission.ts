@@ -38,27 +38,34 @@ export class PodAdmission implements AdmissionSteps {
     this.policy = settings.policy;
   }
 
+  /** Asks every provider at once (the answers are independent); the result keeps provider order. */
   async gatherHints(containerName?: string): Promise<GatheredHints> {
     const { pod, providers } = this.settings;
     const method = containerName === undefined ? 'getPodTopologyHints' : 'getTopologyHints';
+    const answers = await Promise.all(
+      providers.map(async (provider) => {
+        const started = performance.now();
+        try {
+          const answer = await withDeadline(
+            () => (containerName === undefined ? provider.getPodTopologyHints(pod) : provider.getTopologyHints(pod, containerName)),
+            this.settings.deadlineMs,
+          );
+          if (!(answer instanceof Map)) throw new TypeError(`${method} answered ${describeValue(answer)}, not a map of resource hints`);
+          this.settings.logger.debug(
+            { plugin: provider.name, method, containerName, durationMs: elapsed(started), hints: summarize(answer) },
+            'topology hints',
+          );
+          return { ok: true as const, answer };
+        } catch (err) {
+          this.callFailed(provider, method, err, started, containerName);
+          return { ok: false as const, provider, err };
+        }
+      }),
+    );
     const hints: ProviderHints[] = [];
-    for (const provider of providers) {
-      const started = performance.now();
-      try {
-        const answer = await withDeadline(
-          () => (containerName === undefined ? provider.getPodTopologyHints(pod) : provider.getTopologyHints(pod, containerName)),
-          this.settings.deadlineMs,
-        );
-        if (!(answer instanceof Map)) throw new TypeError(`${method} answered ${describeValue(answer)}, not a map of resource hints`);
-        hints.push(answer);
-        this.settings.logger.debug(
-          { plugin: provider.name, method, containerName, durationMs: elapsed(started), hints: summarize(answer) },
-          'topology hints',
-        );
-      } catch (err) {
-        this.callFailed(provider, method, err, started, containerName);
-        return { ok: false, result: unexpected(`Topology hints failed due to hint provider "${provider.name}": ${reasonOf(err)}`) };
-      }
+    for (const a of answers) {
+      if (!a.ok) return { ok: false, result: unexpected(`Topology hints failed due to hint provider "${a.provider.name}": ${reasonOf(a.err)}`) };
+      hints.push(a.answer);
     }
     return { ok: true, hints };
   }

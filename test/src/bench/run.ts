@@ -5,6 +5,7 @@ const benches: readonly (() => Promise<{ bench: Bench }>)[] = [
   () => import('./plugin-round-trip.bench.js'),
   () => import('./cpu-allocation.bench.js'),
   () => import('./topology-merge.bench.js'),
+  () => import('./admission.bench.js'),
 ];
 
 const only = process.argv.slice(2);
