@@ -31,7 +31,8 @@ export interface CgroupStats {
   pids?: bigint;
 }
 
-const V2_ROOT = '/sys/fs/cgroup';
+/** Where the unified hierarchy is mounted when the host runs cgroup v2 only. */
+export const UNIFIED_ROOT = '/sys/fs/cgroup';
 /** Above this a v1 memory limit means "no limit" (the kernel reports PAGE_COUNTER_MAX pages). */
 const UNLIMITED = 1n << 62n;
 
@@ -43,6 +44,7 @@ const UNLIMITED = 1n << 62n;
  */
 export class Cgroups {
   private readonly initialised = new Set<string>();
+  private hierarchyCache: { mount: string; controllers: Controller[] }[] | undefined;
 
   private constructor(
     readonly version: 'v1' | 'v2' | 'none',
@@ -51,9 +53,20 @@ export class Cgroups {
     private readonly unavailableReasons: Partial<Record<Controller, string>>,
     readonly defaultParent: string,
     private readonly logger: Logger,
+    private readonly unifiedRoot: string,
   ) {}
 
-  static async detect(defaultParent: string, logger: Logger, mountinfo = '/proc/self/mountinfo'): Promise<Cgroups> {
+  /**
+   * Reads the cgroup mounts from mountinfo: the unified hierarchy mounted at unifiedRoot
+   * means v2; otherwise each v1 hierarchy found serves its controllers. Then probes each
+   * hierarchy by creating the default parent in it.
+   */
+  static async detect(
+    defaultParent: string,
+    logger: Logger,
+    { mountinfo = '/proc/self/mountinfo', unifiedRoot = UNIFIED_ROOT }: { mountinfo?: string; unifiedRoot?: string } = {},
+  ): Promise<Cgroups> {
+    const v2Root = unifiedRoot;
     const parent = normaliseCgroupPath(defaultParent);
     const unavailable: Partial<Record<Controller, string>> = {};
     const text = await readFile(mountinfo, 'utf8').catch(() => '');
@@ -66,7 +79,7 @@ export class Cgroups {
       const mountPoint = unescapeMountPath(fields[4] ?? '');
       const fsType = fields[separator + 1];
       const superOptions = (fields[separator + 3] ?? '').split(',');
-      if (fsType === 'cgroup2' && mountPoint === V2_ROOT) unified = true;
+      if (fsType === 'cgroup2' && mountPoint === v2Root) unified = true;
       if (fsType !== 'cgroup') continue;
       for (const option of superOptions) {
         const controller = CONTROLLERS.find((c) => c === option);
@@ -78,11 +91,11 @@ export class Cgroups {
     const mounts = new Map<Controller, string>();
     if (unified) {
       version = 'v2';
-      const enabled = (await readFile(join(V2_ROOT, 'cgroup.controllers'), 'utf8').catch(() => '')).trim().split(/\s+/);
+      const enabled = (await readFile(join(v2Root, 'cgroup.controllers'), 'utf8').catch(() => '')).trim().split(/\s+/);
       for (const controller of CONTROLLERS) {
         // v2 has no cpuacct: cpu.stat carries the usage, and is there whenever the cgroup is.
-        if (controller === 'cpuacct' || enabled.includes(controller)) mounts.set(controller, V2_ROOT);
-        else unavailable[controller] = `controller not enabled in ${V2_ROOT}/cgroup.controllers`;
+        if (controller === 'cpuacct' || enabled.includes(controller)) mounts.set(controller, v2Root);
+        else unavailable[controller] = `controller not enabled in ${v2Root}/cgroup.controllers`;
       }
     } else if (v1.size > 0) {
       version = 'v1';
@@ -96,7 +109,7 @@ export class Cgroups {
       for (const controller of CONTROLLERS) unavailable[controller] = 'no cgroup filesystem mounted';
     }
 
-    const cgroups = new Cgroups(version, mounts, unavailable, parent, logger);
+    const cgroups = new Cgroups(version, mounts, unavailable, parent, logger, v2Root);
     await cgroups.probe();
     const summary = cgroups.summary();
     if (summary.available.length > 0) logger.info({ cgroups: summary }, 'cgroups detected');
@@ -110,7 +123,7 @@ export class Cgroups {
   static disabled(defaultParent: string, logger: Logger, reason = 'disabled by configuration'): Cgroups {
     const unavailable: Partial<Record<Controller, string>> = {};
     for (const controller of CONTROLLERS) unavailable[controller] = reason;
-    return new Cgroups('none', new Map(), unavailable, normaliseCgroupPath(defaultParent), logger);
+    return new Cgroups('none', new Map(), unavailable, normaliseCgroupPath(defaultParent), logger, UNIFIED_ROOT);
   }
 
   summary(): CgroupSummary {
@@ -144,23 +157,25 @@ export class Cgroups {
   async create(relPath: string): Promise<string[]> {
     const levels = ancestry(relPath);
     const created = new Set<string>();
-    if (this.version === 'v2') await this.enableControllers(V2_ROOT);
-    for (const hierarchy of this.hierarchies()) {
-      for (const level of levels) {
-        const dir = join(hierarchy.mount, level);
-        if (this.initialised.has(dir)) continue;
-        const existed = await exists(dir);
-        if (!existed) {
-          await mkdir(dir).catch((err: unknown) => {
-            if (errnoCode(err) !== 'EEXIST') throw err;
-          });
-          if (level !== relPath) created.add(level);
+    if (this.version === 'v2') await this.enableControllers(this.unifiedRoot);
+    await Promise.all(
+      this.hierarchies().map(async (hierarchy) => {
+        for (const level of levels) {
+          const dir = join(hierarchy.mount, level);
+          if (this.initialised.has(dir)) continue;
+          const existed = await exists(dir);
+          if (!existed) {
+            await mkdir(dir).catch((err: unknown) => {
+              if (errnoCode(err) !== 'EEXIST') throw err;
+            });
+            if (level !== relPath) created.add(level);
+          }
+          if (this.version === 'v1' && hierarchy.controllers.includes('cpuset')) await initCpuset(dir);
+          if (this.version === 'v2' && level !== relPath) await this.enableControllers(dir);
+          if (level !== relPath) this.initialised.add(dir);
         }
-        if (this.version === 'v1' && hierarchy.controllers.includes('cpuset')) await initCpuset(dir);
-        if (this.version === 'v2' && level !== relPath) await this.enableControllers(dir);
-        if (level !== relPath) this.initialised.add(dir);
-      }
-    }
+      }),
+    );
     return [...created];
   }
 
@@ -171,28 +186,34 @@ export class Cgroups {
   async apply(relPath: string, resources: runtime.LinuxContainerResources | undefined): Promise<void> {
     if (!resources) return;
     const writes = this.version === 'v2' ? v2Writes(resources) : v1Writes(resources);
-    for (const [controller, file, value] of writes) {
-      const dir = this.dir(controller, relPath);
-      if (dir === undefined) continue;
-      const path = join(dir, file);
-      if (controller === 'memory' && file === 'memory.memsw.limit_in_bytes' && !(await exists(path))) continue;
-      try {
-        await writeFile(path, value);
-      } catch (err) {
-        if (controller === 'memory' && (file === 'memory.limit_in_bytes' || file === 'memory.memsw.limit_in_bytes')) {
-          // memsw must stay >= the memory limit: when lowering both, the order matters.
-          if (await this.retryMemoryPair(dir, resources)) continue;
+    // Files of one controller are written in order (period before quota, memory before
+    // memsw); controllers in parallel.
+    const byController = new Map<Controller, Write[]>();
+    for (const write of writes) byController.set(write[0], [...(byController.get(write[0]) ?? []), write]);
+    await Promise.all(
+      [...byController.values()].map(async (group) => {
+        for (const [controller, file, value] of group) {
+          const dir = this.dir(controller, relPath);
+          if (dir === undefined) continue;
+          const path = join(dir, file);
+          if (controller === 'memory' && file === 'memory.memsw.limit_in_bytes' && !(await exists(path))) continue;
+          try {
+            await writeFile(path, value);
+          } catch (err) {
+            if (controller === 'memory' && (file === 'memory.limit_in_bytes' || file === 'memory.memsw.limit_in_bytes')) {
+              // memsw must stay >= the memory limit: when lowering both, the order matters.
+              if (await this.retryMemoryPair(dir, resources)) continue;
+            }
+            throw invalidArgument(`cannot write ${value} to ${path}: ${messageOf(err)}`, { cause: err });
+          }
         }
-        throw invalidArgument(`cannot write ${value} to ${path}: ${messageOf(err)}`, { cause: err });
-      }
-    }
+      }),
+    );
   }
 
   /** Moves a process into the cgroup in every hierarchy (before it execs the container command). */
   async join(relPath: string, pid: number): Promise<void> {
-    for (const hierarchy of this.hierarchies()) {
-      await writeFile(join(hierarchy.mount, relPath, 'cgroup.procs'), String(pid));
-    }
+    await Promise.all(this.hierarchies().map((hierarchy) => writeFile(join(hierarchy.mount, relPath, 'cgroup.procs'), String(pid))));
   }
 
   /** The pids in the cgroup (read from one hierarchy; all hierarchies hold the same set). */
@@ -209,7 +230,7 @@ export class Cgroups {
   /** SIGKILLs every process left in the cgroup, including ones that left the process group. */
   async killAll(relPath: string): Promise<void> {
     if (this.version === 'v2') {
-      const killed = await writeFile(join(V2_ROOT, relPath, 'cgroup.kill'), '1').then(
+      const killed = await writeFile(join(this.unifiedRoot, relPath, 'cgroup.kill'), '1').then(
         () => true,
         () => false,
       );
@@ -317,9 +338,11 @@ export class Cgroups {
 
   /** Distinct mount points (co-mounted v1 controllers such as cpu,cpuacct share one), with their controllers. */
   private hierarchies(): { mount: string; controllers: Controller[] }[] {
+    if (this.hierarchyCache) return this.hierarchyCache;
     const byMount = new Map<string, Controller[]>();
     for (const [controller, mount] of this.mounts) byMount.set(mount, [...(byMount.get(mount) ?? []), controller]);
-    return [...byMount].map(([mount, controllers]) => ({ mount, controllers }));
+    this.hierarchyCache = [...byMount].map(([mount, controllers]) => ({ mount, controllers }));
+    return this.hierarchyCache;
   }
 
   private async enableControllers(dir: string): Promise<void> {
@@ -333,6 +356,14 @@ export class Cgroups {
   /** Checks each hierarchy by creating the default parent in it; a failure drops its controllers. */
   private async probe(): Promise<void> {
     const mounts = this.mounts as Map<Controller, string>;
+    try {
+      await this.probeHierarchies(mounts);
+    } finally {
+      this.hierarchyCache = undefined;
+    }
+  }
+
+  private async probeHierarchies(mounts: Map<Controller, string>): Promise<void> {
     for (const hierarchy of this.hierarchies()) {
       try {
         for (const level of ancestry(this.defaultParent)) {
@@ -353,13 +384,13 @@ export class Cgroups {
     }
     if (this.version === 'v2') {
       // A controller enabled at the root but not delegated down to our parent cannot be used.
-      const delegated = (await readFile(join(V2_ROOT, this.defaultParent, 'cgroup.controllers'), 'utf8').catch(() => ''))
+      const delegated = (await readFile(join(this.unifiedRoot, this.defaultParent, 'cgroup.controllers'), 'utf8').catch(() => ''))
         .trim()
         .split(/\s+/);
       for (const controller of ['cpu', 'cpuset', 'memory', 'pids'] as const) {
         if (mounts.has(controller) && !delegated.includes(controller)) {
           mounts.delete(controller);
-          this.unavailableReasons[controller] = `not delegated to ${join(V2_ROOT, this.defaultParent)}`;
+          this.unavailableReasons[controller] = `not delegated to ${join(this.unifiedRoot, this.defaultParent)}`;
         }
       }
     }

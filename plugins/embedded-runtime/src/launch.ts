@@ -32,9 +32,9 @@ export const SETUP_FAILED_EXIT = 125;
 /**
  * The wrapper every container process starts as. It waits on fd 3 until the runtime has
  * put its pid into the container's cgroups (so the command never runs a single
- * instruction outside them), performs mount steps in its private mount namespace,
- * reports "started" (or the failing step's stderr) on fd 3, closes fd 3, and execs the
- * command. The pid stays the same throughout: sh → env → unshare → the command.
+ * instruction outside them), performs mount steps in its private mount namespace and
+ * changes directory, reports "started" (or the failing step's stderr) on fd 3, closes
+ * fd 3, and execs the command. The pid stays the same throughout.
  */
 export function setupScript(mount: string): string {
   const m = shellQuote(mount);
@@ -45,17 +45,41 @@ export function setupScript(mount: string): string {
     `    bind) ${m} --rbind "$2" "$3" 2>&3 || exit ${SETUP_FAILED_EXIT}; shift 3 ;;`,
     `    ro) ${m} -o remount,bind,ro "$2" 2>&3 || exit ${SETUP_FAILED_EXIT}; shift 2 ;;`,
     `    proc) ${m} -t proc proc "$2" 2>&3 || exit ${SETUP_FAILED_EXIT}; shift 2 ;;`,
+    `    cd) cd -P -- "$2" 2>&3 || exit ${SETUP_FAILED_EXIT}; shift 2 ;;`,
     `    *) echo "unknown setup step $1" >&3; exit ${SETUP_FAILED_EXIT} ;;`,
     '  esac',
     'done',
     'shift',
+    'unset PWD OLDPWD',
     'echo started >&3',
     'exec 3>&-',
     'exec "$@"',
   ].join('\n');
 }
 
-export function buildCommand(spec: LaunchSpec, tools: HostTools): { file: string; args: string[] } {
+/** Variables the shell sets itself (dash rewrites these even when inherited). */
+const SHELL_MANAGED = new Set(['PWD', 'OLDPWD', 'PPID', 'IFS', 'OPTIND', 'PS1', 'PS2', 'PS4', 'ENV', 'LINENO']);
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * True when the wrapper shell hands this environment to the command unchanged: every
+ * name is a shell identifier the shell does not manage. Otherwise (a Kubernetes env
+ * name like "app.port", or PWD) the command runs under `env -i` with the exact list.
+ */
+export function passesThroughShell(env: readonly string[]): boolean {
+  return env.every((entry) => {
+    const name = entry.slice(0, entry.indexOf('='));
+    return IDENTIFIER.test(name) && !SHELL_MANAGED.has(name);
+  });
+}
+
+/**
+ * The argv and environment that run a spec: [unshare --mount | nsenter --mount] sh
+ * (setup) [env -i ...] [unshare --root --wd --setuid] command. Each layer execs the
+ * next, so the container's pid is the spawned one. The common host-root container is
+ * just sh → command; the extra layers appear only when needed.
+ */
+export function buildCommand(spec: LaunchSpec, tools: HostTools): { file: string; args: string[]; env: Record<string, string> } {
   const steps: string[] = [];
   const setup = spec.mountSetup;
   if (setup) {
@@ -71,25 +95,39 @@ export function buildCommand(spec: LaunchSpec, tools: HostTools): { file: string
       if (mount.readonly) steps.push('ro', mount.target);
     }
   }
-  const inContainer = [
-    tools.env,
-    '-i',
-    '--',
-    ...spec.env,
-    tools.unshare,
-    ...(spec.rootfs === '/' ? [] : ['--root', spec.rootfs]),
-    '--wd',
-    spec.workingDir,
-    ...(spec.user ? ['--setgid', String(spec.user.gid), '--setuid', String(spec.user.uid)] : []),
-    '--',
-    ...spec.argv,
-  ];
-  const wrapper = [tools.sh, '-c', setupScript(tools.mount), 'kernelet-init', ...steps, '--', ...inContainer];
+  const chroot = spec.rootfs !== '/';
+  let command: string[];
+  if (chroot || spec.user) {
+    command = [
+      tools.unshare,
+      ...(chroot ? ['--root', spec.rootfs] : []),
+      '--wd',
+      spec.workingDir,
+      ...(spec.user ? ['--setgid', String(spec.user.gid), '--setuid', String(spec.user.uid)] : []),
+      '--',
+      ...spec.argv,
+    ];
+  } else {
+    steps.push('cd', spec.workingDir);
+    command = [...spec.argv];
+  }
+  const direct = passesThroughShell(spec.env);
+  if (!direct) command = [tools.env, '-i', '--', ...spec.env, ...command];
+  const wrapper = [tools.sh, '-c', setupScript(tools.mount), 'kernelet-init', ...steps, '--', ...command];
   let prefix: string[] = [];
   if (setup) prefix = [tools.unshare, '--mount', '--propagation', 'private', '--'];
   else if (spec.joinMountNamespaceOf !== undefined) prefix = [tools.nsenter, '--target', String(spec.joinMountNamespaceOf), '--mount', '--'];
   const all = [...prefix, ...wrapper];
-  return { file: all[0] as string, args: all.slice(1) };
+  const env: Record<string, string> = {};
+  if (direct) {
+    for (const entry of spec.env) {
+      const eq = entry.indexOf('=');
+      env[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+  } else {
+    env['PATH'] = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  }
+  return { file: all[0] as string, args: all.slice(1), env };
 }
 
 export class LaunchError extends Error {
@@ -118,7 +156,7 @@ export class HeldProcess {
   }
 
   static spawn(spec: LaunchSpec, tools: HostTools, stdout: number | 'pipe', stderr: number | 'pipe'): Promise<HeldProcess> {
-    const { file, args } = buildCommand(spec, tools);
+    const { file, args, env } = buildCommand(spec, tools);
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
@@ -126,7 +164,7 @@ export class HeldProcess {
           stdio: ['ignore', stdout, stderr, 'pipe'],
           detached: true,
           cwd: '/',
-          env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+          env,
         });
       } catch (err) {
         reject(new LaunchError(`cannot start ${file}: ${(err as Error).message}`, { cause: err }));

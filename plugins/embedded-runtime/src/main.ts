@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './threadpool.js';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -60,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
     logger.fatal({ err }, 'uncaught exception; exiting without stopping containers');
     process.exit(1);
   });
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   process.on('SIGHUP', () => logger.info({}, 'SIGHUP ignored'));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -105,6 +105,27 @@ describe('container lifecycle', () => {
     expect((await cri.call('listPodSandbox', { filter: { id: sandboxId } })).items).toEqual([]);
   });
 
+  it('gives the command exactly its environment, including names a shell cannot hold', async () => {
+    const sandboxId = await cri.sandbox('env', logs('env'));
+    const envOf = async (name: string, envs: { key: string; value: string }[]) => {
+      const id = await cri.container(sandboxId, name, ['/usr/bin/env'], { envs, workingDir: '/usr' });
+      await cri.call('startContainer', { containerId: id });
+      const status = await cri.waitForState(id, CONTAINER_EXITED);
+      const lines = parseCriLog(await readLog(status.logPath)).map((r) => r.content);
+      expect(lines.filter((l) => /^(HOSTNAME|PATH)=/.test(l))).toHaveLength(2);
+      return lines.filter((l) => !/^(HOSTNAME|PATH)=/.test(l)).sort();
+    };
+    const plain = await envOf('plain', [{ key: 'GREETING', value: 'a b  c' }]);
+    expect(plain).toEqual(['GREETING=a b  c']);
+    const odd = await envOf('odd', [
+      { key: 'app.port', value: '8080' },
+      { key: 'PPID', value: 'mine' },
+      { key: 'PWD', value: '/somewhere' },
+    ]);
+    expect(odd).toEqual(['PPID=mine', 'PWD=/somewhere', 'app.port=8080']);
+    await cri.call('removePodSandbox', { podSandboxId: sandboxId });
+  });
+
   it('writes stdout and stderr as CRI log records, splitting lines over 16 KiB into P then F', async () => {
     const sandboxId = await cri.sandbox('logs', logs('logs'));
     const id = await cri.container(sandboxId, 'talk', [

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { close, constants as fsConstants, open, readFileSync } from 'node:fs';
 import { mkdir, open as openFile, stat } from 'node:fs/promises';
@@ -16,6 +15,7 @@ import { CriLineSplitter, CriLogWriter, type LogStream } from './cri-log.js';
 import { alreadyExists, CriError, errnoCode, failedPrecondition, invalidArgument, messageOf, notFound } from './errors.js';
 import type { ContainerEventKind, RuntimeEvent, RuntimeEventListener } from './events.js';
 import { findHostTools, type HostTools } from './host-tools.js';
+import { FifoPool } from './fifo-pool.js';
 import { ImageStore, type ResolvedImage } from './image-store.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { HeldProcess, type LaunchSpec, type RawExit } from './launch.js';
@@ -25,7 +25,6 @@ import { secureJoin } from './secure-join.js';
 import { exitCodeForSignal, stopSignalFor, toNodeSignal } from './signals.js';
 import { StateStore } from './state-store.js';
 
-const run = promisify(execFile);
 const openFd = promisify(open);
 const closeFd = promisify(close);
 
@@ -111,6 +110,7 @@ export class EmbeddedRuntime {
     private readonly tools: HostTools,
     readonly images: ImageStore,
     private readonly state: StateStore,
+    private readonly fifos: FifoPool,
     private readonly bootId: string,
   ) {}
 
@@ -125,7 +125,9 @@ export class EmbeddedRuntime {
     await images.init();
     const state = new StateStore(join(options.rootDir, 'state'), logger);
     await state.init();
-    const rt = new EmbeddedRuntime(options.rootDir, logger, cgroups, tools, images, state, await bootId());
+    const fifos = new FifoPool(join(options.rootDir, 'state', 'fifo-pool'), tools.mkfifo);
+    await fifos.init();
+    const rt = new EmbeddedRuntime(options.rootDir, logger, cgroups, tools, images, state, fifos, await bootId());
     await rt.restore();
     return rt;
   }
@@ -288,7 +290,7 @@ export class EmbeddedRuntime {
         await this.cgroups.apply(cgroup, resources);
       }
       await mkdir(containerDir, { recursive: true, mode: 0o700 });
-      await run(this.tools.mkfifo, ['-m', '600', join(containerDir, 'stdout'), join(containerDir, 'stderr')]);
+      await this.fifos.take(containerDir);
 
       const record: ContainerRecord = {
         id,
@@ -395,7 +397,7 @@ export class EmbeddedRuntime {
         throw failedPrecondition(`cannot start container ${c.id}: ${messageOf(err)}`, { cause: err });
       }
       held.detach();
-      void held.exit.then((raw) => this.finish(c, live, raw));
+      this.background(held.exit.then((raw) => this.finish(c, live, raw)), 'recording the container exit failed', c.id);
       this.emit('started', c.id, c.sandboxId);
     });
   }
@@ -413,7 +415,7 @@ export class EmbeddedRuntime {
     if (timeoutSec <= 0) await this.killContainer(c);
     else {
       await this.signalContainer(c, toNodeSignal(c.stopSignal));
-      timer = setTimeout(() => void this.killContainer(c), Math.min(timeoutSec * 1000, 2 ** 31 - 1));
+      timer = setTimeout(() => this.background(this.killContainer(c), 'killing the container failed', c.id), Math.min(timeoutSec * 1000, 2 ** 31 - 1));
     }
     try {
       await live.exited;
@@ -628,6 +630,7 @@ export class EmbeddedRuntime {
       if (mount.image && mount.image.image !== '') throw invalidArgument(`image volume mounts (${mount.image.image} at ${mount.containerPath}) are not supported`);
       if (mount.uidMappings.length > 0 || mount.gidMappings.length > 0) throw invalidArgument(`id-mapped mounts (${mount.containerPath}) are not supported`);
       if (!isAbsolute(mount.containerPath)) throw invalidArgument(`mount container_path "${mount.containerPath}" must be absolute`);
+      if (!isAbsolute(mount.hostPath)) throw invalidArgument(`mount host_path "${mount.hostPath}" must be absolute`);
       const source = await stat(mount.hostPath).catch(() => undefined);
       if (!source) throw invalidArgument(`mount source "${mount.hostPath}" (for ${mount.containerPath}) does not exist`);
       const target = await secureJoin(image.rootfs, mount.containerPath);
@@ -684,7 +687,7 @@ export class EmbeddedRuntime {
     const done = readers.map((reader, i) => pump(reader, new CriLineSplitter(streams[i] ?? 'stdout', writer), writer, this.logger));
     const live: Live = { adopted, writer, readers, readersDone: Promise.all(done).then(() => undefined), exited, markExited, finishing: false };
     this.live.set(c.id, live);
-    if (adopted) void live.readersDone.then(() => this.checkAdopted(c));
+    if (adopted) this.background(live.readersDone.then(() => this.checkAdopted(c)), 'checking an adopted container failed', c.id);
     return live;
   }
 
@@ -696,14 +699,19 @@ export class EmbeddedRuntime {
   private async finish(c: ContainerRecord, live: Live, outcome: RawExit | 'unknown' | { startError: string }): Promise<void> {
     if (live.finishing || this.closing) return;
     live.finishing = true;
-    if (c.pid > 0 && !live.adopted) signalProcessGroup(c.pid, 'SIGKILL');
-    if (c.cgroup !== '') await this.cgroups.killAll(c.cgroup);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([live.readersDone, new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
-    clearTimeout(timer);
-    for (const reader of live.readers) reader.destroy();
-    await live.writer.close();
-    const oomKilled = c.cgroup !== '' && (await this.cgroups.oomKills(c.cgroup)) > 0;
+    let oomKilled = false;
+    try {
+      if (c.pid > 0 && !live.adopted) signalProcessGroup(c.pid, 'SIGKILL');
+      if (c.cgroup !== '') await this.cgroups.killAll(c.cgroup);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([live.readersDone, new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
+      clearTimeout(timer);
+      for (const reader of live.readers) reader.destroy();
+      await live.writer.close();
+      oomKilled = c.cgroup !== '' && (await this.cgroups.oomKills(c.cgroup)) > 0;
+    } catch (err) {
+      this.logger.warn({ err, containerId: c.id }, 'cleanup after container exit failed');
+    }
     c.state = 'exited';
     c.finishedAt = nowNs();
     if (outcome === 'unknown') {
@@ -726,11 +734,16 @@ export class EmbeddedRuntime {
     this.emit('stopped', c.id, c.sandboxId);
   }
 
+  /** Runs work nobody awaits; a failure is logged, never an unhandled rejection. */
+  private background(work: Promise<unknown>, what: string, containerId: string): void {
+    work.catch((err: unknown) => this.logger.error({ err, containerId }, what));
+  }
+
   private async signalContainer(c: ContainerRecord, signal: NodeJS.Signals): Promise<void> {
     const live = this.live.get(c.id);
     if (!live) return;
     if (live.adopted && !(await isSameLiveProcess(c.pid, c.pidStartTime))) {
-      void this.checkAdopted(c);
+      this.background(this.checkAdopted(c), 'checking an adopted container failed', c.id);
       return;
     }
     signalProcessGroup(c.pid, signal);
@@ -782,7 +795,7 @@ export class EmbeddedRuntime {
     this.adoptedTimer = setInterval(() => {
       for (const [id, live] of this.live) {
         const c = this.containers.get(id);
-        if (live.adopted && c) void this.checkAdopted(c);
+        if (live.adopted && c) this.background(this.checkAdopted(c), 'checking an adopted container failed', id);
       }
     }, ADOPTED_POLL_MS);
     this.adoptedTimer.unref();

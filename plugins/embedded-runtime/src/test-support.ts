@@ -1,6 +1,6 @@
 // Helpers for this package's tests: a CRI client over the unix socket, temp dirs, waits.
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { mkdtemp, readFile, rm, rmdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runtime } from '@kernelet/proto';
 import { pino } from 'pino';
@@ -119,21 +119,47 @@ export async function tempDir(prefix = 'ker-'): Promise<{ path: string; remove()
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-/** Removes a test cgroup parent (and anything left under it) from every v1 hierarchy and from v2. */
+/**
+ * Removes a test cgroup parent from every v1 hierarchy and from v2, first killing any
+ * process a failed test left in it.
+ */
 export async function removeCgroupTree(relPath: string): Promise<void> {
   const roots = [...CONTROLLERS.map((c) => `/sys/fs/cgroup/${c}`), '/sys/fs/cgroup'];
+  for (const root of roots) await killTree(join(root, relPath));
   for (const root of roots) await removeDirTree(join(root, relPath));
 }
 
-async function removeDirTree(dir: string): Promise<void> {
-  const { readdir, stat } = await import('node:fs/promises');
-  const entries = await readdir(dir).catch(() => undefined);
-  if (!entries) return;
-  for (const entry of entries) {
-    const path = join(dir, entry);
-    if ((await stat(path).catch(() => undefined))?.isDirectory()) await removeDirTree(path);
+async function subdirs(dir: string): Promise<string[] | undefined> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  return entries?.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+}
+
+async function killTree(dir: string): Promise<void> {
+  const children = await subdirs(dir);
+  if (!children) return;
+  for (const child of children) await killTree(child);
+  const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  for (const pid of procs.split('\n').filter((p) => p !== '')) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   }
-  await rmdir(dir).catch(() => undefined);
+}
+
+async function removeDirTree(dir: string): Promise<void> {
+  const children = await subdirs(dir);
+  if (!children) return;
+  for (const child of children) await removeDirTree(child);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const removed = await rmdir(dir).then(
+      () => true,
+      () => false,
+    );
+    if (removed) return;
+    await sleep(25);
+  }
 }
 
 export function quietLogger(): pino.Logger {
