@@ -186,6 +186,9 @@ export class CriService {
         if (ref === '') throw invalidArgument('ImageStatus needs an image');
         const image = await images.resolve(ref);
         if (!image) return { image: undefined, info: {} };
+        // A name reported present is remembered, so the id the agent creates containers
+        // with resolves and ListImages agrees with ImageStatus.
+        if (image.source === 'host') await images.rememberHostRef(image.repoTags[0] ?? ref);
         return {
           image: imageToWire(image),
           info: req.verbose ? jsonInfo({ info: { source: image.source, rootfs: image.rootfs, config: image.config } }) : {},
@@ -416,7 +419,7 @@ export function containerStatus(c: ContainerRecord): runtime.ContainerStatus {
     finishedAt: c.finishedAt,
     exitCode: c.exitCode,
     image: c.imageSpec,
-    imageRef: c.imageId,
+    imageRef: c.imageRef,
     reason: c.state === 'exited' ? c.reason : '',
     message: c.state === 'exited' ? c.message : '',
     labels: c.labels,
@@ -436,7 +439,7 @@ function containerItem(c: ContainerRecord): runtime.Container {
     podSandboxId: c.sandboxId,
     metadata: c.metadata,
     image: c.imageSpec,
-    imageRef: c.imageId,
+    imageRef: c.imageRef,
     state: stateToWire(c.state),
     createdAt: c.createdAt,
     labels: c.labels,

@@ -195,10 +195,19 @@ describe.skipIf(skip !== '')(`image store ${skip ? `(skipped: ${skip})` : ''}`, 
     const logDir = join(dir.path, 'logs');
     const sandboxId = await cri.sandbox('img', logDir);
 
-    const defaults = await cri.container(sandboxId, 'defaults', [], { image: { image: IMAGE } });
+    // As the agent does: the image by the id ImageStatus reported, the pod's name beside it.
+    const image = (await cri.image('imageStatus', { image: { image: IMAGE } })).image;
+    const defaults = await cri.container(sandboxId, 'defaults', [], { image: { image: image?.id ?? '', userSpecifiedImage: IMAGE } });
     await cri.call('startContainer', { containerId: defaults });
     const d = await cri.waitForState(defaults, CONTAINER_EXITED);
-    expect([d.exitCode, d.reason, d.imageRef]).toEqual([0, 'Completed', (await cri.image('imageStatus', { image: { image: IMAGE } })).image?.id]);
+    expect([d.exitCode, d.reason, d.imageId, d.imageRef, d.image?.image, d.image?.userSpecifiedImage]).toEqual([
+      0,
+      'Completed',
+      image?.id,
+      image?.repoDigests[0],
+      IMAGE,
+      IMAGE,
+    ]);
     expect(parseCriLog(await readLog(d.logPath)).map((r) => r.content)).toEqual(['default cmd in /app']);
 
     const shared = join(dir.path, 'shared');

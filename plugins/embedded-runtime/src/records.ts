@@ -38,8 +38,11 @@ export interface ContainerRecord {
   /** The reserved name: k8s_<container>_<pod>_<namespace>_<uid>_<attempt>. */
   name: string;
   metadata: runtime.ContainerMetadata;
+  /** As requested, with `image` set to the image's name (the agent passes its id). */
   imageSpec: runtime.ImageSpec;
   imageId: string;
+  /** The image's repo digest when it has one, else its id (CRI image_ref). */
+  imageRef: string;
   /** "/" for the host root, else the image's rootfs directory. */
   rootfs: string;
   argv: string[];
@@ -128,6 +131,7 @@ export function containerFromJson(value: unknown): ContainerRecord {
     metadata: runtime.ContainerMetadata.fromJSON(v['metadata']),
     imageSpec: runtime.ImageSpec.fromJSON(v['imageSpec']),
     imageId: String(v['imageId'] ?? ''),
+    imageRef: String(v['imageRef'] ?? v['imageId'] ?? ''),
     rootfs: String(v['rootfs'] ?? '/'),
     argv: stringList(v['argv']),
     env: stringList(v['env']),

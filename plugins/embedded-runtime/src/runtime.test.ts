@@ -98,6 +98,14 @@ describe('container lifecycle', () => {
     const completed = await cri.waitForState(ok, CONTAINER_EXITED);
     expect([completed.exitCode, completed.reason]).toEqual([0, 'Completed']);
 
+    // The agent's way: ImageStatus by name (present: the host root), then the container by image id.
+    const { image } = await cri.image('imageStatus', { image: { image: 'registry.example/tools:1' } });
+    expect(image).toMatchObject({ repoTags: ['registry.example/tools:1'], pinned: true });
+    const byId = await cri.container(sandboxId, 'by-id', ['true'], { image: { image: image?.id ?? '', userSpecifiedImage: 'registry.example/tools:1' } });
+    const byIdStatus = await cri.status(byId);
+    expect([byIdStatus.image?.image, byIdStatus.imageRef, byIdStatus.imageId]).toEqual(['registry.example/tools:1', image?.id, image?.id]);
+    expect((await cri.image('listImages', { filter: { image: { image: image?.id ?? '' } } })).images).toHaveLength(1);
+
     await cri.call('stopPodSandbox', { podSandboxId: sandboxId });
     expect((await cri.call('podSandboxStatus', { podSandboxId: sandboxId })).status?.state).toBe(runtime.PodSandboxState.SANDBOX_NOTREADY);
     await cri.call('removePodSandbox', { podSandboxId: sandboxId });

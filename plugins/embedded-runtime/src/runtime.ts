@@ -16,6 +16,7 @@ import { alreadyExists, CriError, errnoCode, failedPrecondition, invalidArgument
 import type { ContainerEventKind, RuntimeEvent, RuntimeEventListener } from './events.js';
 import { findHostTools, type HostTools } from './host-tools.js';
 import { FifoPool } from './fifo-pool.js';
+import { isImageId, parseImageRef } from './image-ref.js';
 import { ImageStore, type ResolvedImage } from './image-store.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { HeldProcess, type LaunchSpec, type RawExit } from './launch.js';
@@ -263,7 +264,11 @@ export class EmbeddedRuntime {
     const containerDir = this.state.containerDir(id);
     let cgroup = '';
     try {
-      const image = await this.images.resolve(config.image.image);
+      // The agent names the image by the id ImageStatus or PullImage gave it, with the
+      // name from the pod spec in user_specified_image.
+      const image =
+        (await this.images.resolve(config.image.image)) ??
+        (config.image.userSpecifiedImage !== '' ? await this.images.resolve(config.image.userSpecifiedImage) : undefined);
       if (!image) throw notFound(`image "${config.image.image}" not found`);
       if (image.source === 'host') await this.images.rememberHostRef(image.repoTags[0] ?? config.image.image);
       const chroot = image.rootfs !== '/';
@@ -297,8 +302,9 @@ export class EmbeddedRuntime {
         sandboxId: sandbox.id,
         name,
         metadata: { ...metadata },
-        imageSpec: runtime.ImageSpec.fromPartial(config.image),
+        imageSpec: runtime.ImageSpec.fromPartial({ ...config.image, image: imageName(image, config.image) }),
         imageId: image.id,
+        imageRef: image.repoDigests[0] ?? image.id,
         rootfs: image.rootfs,
         argv: spec.argv,
         env: spec.env,
@@ -889,6 +895,20 @@ function collect(stream: NodeJS.ReadableStream | null): { done(): Promise<Buffer
       return Buffer.concat(chunks);
     },
   };
+}
+
+/** The name a container's image is reported by: the tag it was asked for, else the image's first tag. */
+function imageName(image: ResolvedImage, spec: runtime.ImageSpec): string {
+  for (const candidate of [spec.image, spec.userSpecifiedImage]) {
+    if (candidate === '' || isImageId(candidate)) continue;
+    try {
+      const normalised = parseImageRef(candidate).normalised;
+      if (image.repoTags.includes(normalised)) return normalised;
+    } catch {
+      // Not a reference; try the next.
+    }
+  }
+  return image.repoTags[0] ?? (spec.userSpecifiedImage || spec.image);
 }
 
 function newId(): string {
