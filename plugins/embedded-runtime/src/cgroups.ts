@@ -158,21 +158,31 @@ export class Cgroups {
     const levels = ancestry(relPath);
     const created = new Set<string>();
     if (this.version === 'v2') await this.enableControllers(this.unifiedRoot);
+    const createIn = async (hierarchy: { mount: string; controllers: Controller[] }) => {
+      for (const level of levels) {
+        const dir = join(hierarchy.mount, level);
+        if (this.initialised.has(dir)) continue;
+        const existed = await exists(dir);
+        if (!existed) {
+          await mkdir(dir).catch((err: unknown) => {
+            if (errnoCode(err) !== 'EEXIST') throw err;
+          });
+          if (level !== relPath) created.add(level);
+        }
+        if (this.version === 'v1' && hierarchy.controllers.includes('cpuset')) await initCpuset(dir);
+        if (this.version === 'v2' && level !== relPath) await this.enableControllers(dir);
+        if (level !== relPath) this.initialised.add(dir);
+      }
+    };
     await Promise.all(
       this.hierarchies().map(async (hierarchy) => {
-        for (const level of levels) {
-          const dir = join(hierarchy.mount, level);
-          if (this.initialised.has(dir)) continue;
-          const existed = await exists(dir);
-          if (!existed) {
-            await mkdir(dir).catch((err: unknown) => {
-              if (errnoCode(err) !== 'EEXIST') throw err;
-            });
-            if (level !== relPath) created.add(level);
-          }
-          if (this.version === 'v1' && hierarchy.controllers.includes('cpuset')) await initCpuset(dir);
-          if (this.version === 'v2' && level !== relPath) await this.enableControllers(dir);
-          if (level !== relPath) this.initialised.add(dir);
+        try {
+          await createIn(hierarchy);
+        } catch (err) {
+          if (errnoCode(err) !== 'ENOENT') throw err;
+          // A parent this runtime saw before was removed behind its back: forget and redo.
+          for (const level of levels) this.initialised.delete(join(hierarchy.mount, level));
+          await createIn(hierarchy);
         }
       }),
     );

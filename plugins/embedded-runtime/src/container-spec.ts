@@ -121,12 +121,13 @@ async function lookupGroup(rootfs: string, name: string): Promise<number | undef
 /**
  * Finds the executable as exec would in the container (argv[0] with a slash relative to
  * the working dir, else each PATH entry), so a missing command fails StartContainer
- * with runc's message instead of a container that exits 127.
+ * with runc's message instead of a container that exits 127. `toHost` maps a path in
+ * the container to the host (through the rootfs and the container's bind mounts).
  */
-export async function checkExecutable(spec: ProcessSpec, rootfs: string): Promise<void> {
+export async function checkExecutable(spec: ProcessSpec, toHost: (path: string) => Promise<string>, where: string): Promise<void> {
   const command = spec.argv[0] ?? '';
   const isExecutable = async (path: string) => {
-    const host = await secureJoin(rootfs, path);
+    const host = await toHost(path);
     try {
       const info = await stat(host);
       if (!info.isFile()) return false;
@@ -136,14 +137,15 @@ export async function checkExecutable(spec: ProcessSpec, rootfs: string): Promis
       return false;
     }
   };
+  const suffix = where === '/' ? '' : ` in ${where}`;
   if (command.includes('/')) {
     const path = posix.resolve(spec.workingDir, command);
     if (await isExecutable(path)) return;
-    throw failedPrecondition(`exec: "${command}": stat ${path}: no such executable file${rootfs === '/' ? '' : ` in ${rootfs}`}`);
+    throw failedPrecondition(`exec: "${command}": stat ${path}: no such executable file${suffix}`);
   }
   const pathVar = spec.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
   for (const dir of pathVar.split(':')) {
     if (await isExecutable(posix.resolve(spec.workingDir, dir || '.', command))) return;
   }
-  throw failedPrecondition(`exec: "${command}": executable file not found in $PATH${rootfs === '/' ? '' : ` of ${rootfs}`}`);
+  throw failedPrecondition(`exec: "${command}": executable file not found in $PATH${suffix}`);
 }

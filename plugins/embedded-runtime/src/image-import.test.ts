@@ -250,6 +250,19 @@ describe.skipIf(skip !== '')(`image store ${skip ? `(skipped: ${skip})` : ''}`, 
     expect(lines[2]).not.toMatch(/greeting/);
     expect(i.mounts.map((m) => m.containerPath)).toEqual(['/mnt/shared']);
 
+    // A command and working dir that exist only in a volume, as the container sees it.
+    await writeFile(join(shared, 'run.sh'), '#!/bin/sh\necho "script in $(pwd)"\n');
+    await chmod(join(shared, 'run.sh'), 0o755);
+    const scripted = await cri.container(sandboxId, 'scripted', ['/mnt/shared/run.sh'], {
+      image: { image: IMAGE },
+      workingDir: '/mnt/shared/work',
+      mounts: [{ containerPath: '/mnt/shared', hostPath: shared }],
+    });
+    await cri.call('startContainer', { containerId: scripted });
+    const sc = await cri.waitForState(scripted, CONTAINER_EXITED);
+    expect([sc.exitCode, parseCriLog(await readLog(sc.logPath)).map((r) => r.content)]).toEqual([0, ['script in /mnt/shared/work']]);
+    expect((await stat(join(shared, 'work'))).isDirectory()).toBe(true);
+
     const server1 = await cri.container(sandboxId, 'server', ['sleep', '100'], {
       image: { image: IMAGE },
       linux: { securityContext: { runAsUser: { value: 1000n } } },

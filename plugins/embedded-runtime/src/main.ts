@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import './threadpool.js';
-import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RUNTIME_VERSION } from './cri-service.js';
@@ -51,10 +50,9 @@ async function main(argv: string[]): Promise<number> {
     rootDir: values.root,
     cgroupRoot: values['cgroup-root'],
     cgroups: values['no-cgroups'] ? 'off' : 'auto',
+    pidFile: join(values.root, PID_FILE),
     logger,
   });
-  const pidFile = join(values.root, PID_FILE);
-  await writeFile(pidFile, `${process.pid}\n`);
 
   process.on('uncaughtException', (err) => {
     // Containers keep running; the next runtime instance adopts them.
@@ -68,10 +66,7 @@ async function main(argv: string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping every container and exiting');
-    void server
-      .close({ stopContainers: true, graceMs: graceSeconds * 1000 })
-      .then(() => rm(pidFile, { force: true }))
-      .then(
+    void server.close({ stopContainers: true, graceMs: graceSeconds * 1000 }).then(
         () => process.exit(0),
         (err: unknown) => {
           logger.error({ err }, 'shutdown failed');

@@ -349,7 +349,7 @@ export class EmbeddedRuntime {
       const sandbox = this.sandboxes.get(c.sandboxId);
       if (!sandbox || sandbox.state !== 'ready') throw failedPrecondition(`pod sandbox ${c.sandboxId} of container ${c.id} is not ready`);
       try {
-        await checkExecutable(c, c.rootfs);
+        await checkExecutable(c, (path) => hostPathOf(c, path), c.rootfs);
         if (c.workingDir !== '/') await this.ensureWorkingDir(c);
       } catch (err) {
         await this.markStartFailed(c, messageOf(err));
@@ -365,7 +365,7 @@ export class EmbeddedRuntime {
       const dir = this.state.containerDir(c.id);
       const fds: number[] = [];
       let held: HeldProcess;
-      let readers: Socket[];
+      const readers: Socket[] = [];
       try {
         const out = join(dir, 'stdout');
         const errPath = join(dir, 'stderr');
@@ -374,10 +374,11 @@ export class EmbeddedRuntime {
         fds.push(await openFd(out, fsConstants.O_RDWR), await openFd(errPath, fsConstants.O_RDWR));
         const outReader = await openFd(out, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
         const errReader = await openFd(errPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-        readers = [new Socket({ fd: outReader, readable: true, writable: false }), new Socket({ fd: errReader, readable: true, writable: false })];
+        readers.push(new Socket({ fd: outReader, readable: true, writable: false }), new Socket({ fd: errReader, readable: true, writable: false }));
         held = await HeldProcess.spawn(this.launchSpec(c), this.tools, fds[0] as number, fds[1] as number);
       } catch (err) {
         await Promise.all(fds.map((fd) => closeFd(fd).catch(() => undefined)));
+        for (const reader of readers) reader.destroy();
         await writer.close();
         await this.markStartFailed(c, messageOf(err));
         throw new CriError(grpcStatus.INTERNAL, `cannot start container ${c.id}: ${messageOf(err)}`, { cause: err });
@@ -656,7 +657,7 @@ export class EmbeddedRuntime {
   }
 
   private async ensureWorkingDir(c: ContainerRecord): Promise<void> {
-    const path = await secureJoin(c.rootfs, c.workingDir);
+    const path = await hostPathOf(c, c.workingDir);
     const info = await stat(path).catch(() => undefined);
     if (info?.isDirectory()) return;
     if (info) throw failedPrecondition(`working dir ${c.workingDir} is not a directory`);
@@ -895,6 +896,19 @@ function collect(stream: NodeJS.ReadableStream | null): { done(): Promise<Buffer
       return Buffer.concat(chunks);
     },
   };
+}
+
+/**
+ * The host path of a path in the container: resolved inside the rootfs, then through
+ * the bind mount that covers it (the deepest one), as the container will see it.
+ */
+async function hostPathOf(c: ContainerRecord, path: string): Promise<string> {
+  const host = await secureJoin(c.rootfs, path);
+  let best: BindMount | undefined;
+  for (const mount of c.bindMounts) {
+    if ((host === mount.target || host.startsWith(`${mount.target}/`)) && mount.target.length >= (best?.target.length ?? 0)) best = mount;
+  }
+  return best ? best.source + host.slice(best.target.length) : host;
 }
 
 /** The name a container's image is reported by: the tag it was asked for, else the image's first tag. */

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { runtime } from '@kernelet/proto';
@@ -17,6 +17,8 @@ export interface EmbeddedRuntimeOptions {
   cgroupRoot?: string;
   /** "off" runs containers without cgroups (default "auto": every usable controller). */
   cgroups?: 'auto' | 'off';
+  /** Write this process's pid here before serving; removed on close. */
+  pidFile?: string;
   logger?: Logger;
 }
 
@@ -55,6 +57,10 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     await rm(socketPath, { force: true });
   }
 
+  if (options.pidFile) {
+    await mkdir(dirname(options.pidFile), { recursive: true });
+    await writeFile(options.pidFile, `${process.pid}\n`);
+  }
   const rt = await EmbeddedRuntime.open({
     rootDir: options.rootDir,
     logger,
@@ -75,6 +81,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     await chmod(socketPath, 0o660);
   } catch (err) {
     await rt.shutdown({ stopContainers: false, graceMs: 0 });
+    if (options.pidFile) await rm(options.pidFile, { force: true });
     throw err;
   }
   logger.info({ socket: socketPath, root: options.rootDir }, 'embedded runtime serving');
@@ -102,6 +109,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
           });
         });
         await rm(socketPath, { force: true });
+        if (options.pidFile) await rm(options.pidFile, { force: true });
         logger.info({ socket: socketPath }, 'embedded runtime stopped');
       })();
       return closing;
