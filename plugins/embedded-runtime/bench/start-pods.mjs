@@ -112,6 +112,7 @@ await call('version', {});
 const idle = await rssMiB(daemon.pid);
 const results = { one: [], all: [], floor: [], floorCg: [], remove: [] };
 let busy = 0;
+let settled = 0;
 for (let round = 0; round < rounds; round++) {
   const one = [];
   for (let i = 0; i < 20; i++) {
@@ -126,6 +127,8 @@ for (let round = 0; round < rounds; round++) {
   const started = await Promise.all(Array.from({ length: pods }, () => startPod()));
   results.all.push(performance.now() - t0);
   busy = Math.max(busy, await rssMiB(daemon.pid));
+  await sleep(3000);
+  settled = Math.max(settled, await rssMiB(daemon.pid));
   const r0 = performance.now();
   await Promise.all(started.map(({ podSandboxId }) => call('removePodSandbox', { podSandboxId })));
   results.remove.push(performance.now() - r0);
@@ -137,7 +140,7 @@ out(`  RunPodSandbox → container RUNNING, one pod at a time: ${median(results.
 out(`  ${pods} pods at once, all RUNNING: ${median(results.all).toFixed(0)} ms`);
 out(`  floor, ${pods} sleeps spawned from Node: ${median(results.floor).toFixed(0)} ms; with a cgroup each in every hierarchy: ${median(results.floorCg).toFixed(0)} ms`);
 out(`  remove ${pods} pods: ${median(results.remove).toFixed(0)} ms`);
-out(`  daemon RSS: idle ${idle.toFixed(1)} MiB, with ${pods} running containers ${busy.toFixed(1)} MiB`);
+out(`  daemon RSS: idle ${idle.toFixed(1)} MiB; with ${pods} running containers ${busy.toFixed(1)} MiB right after starting them, ${settled.toFixed(1)} MiB 3 s later`);
 
 client.close();
 process.kill(daemon.pid, 'SIGTERM');
