@@ -8,3 +8,8 @@ export * from './pod-requests.js';
 export * from './numa-mask.js';
 export * from './topology-hint.js';
 export * from './wire.js';
+export * from './duration.js';
+export * from './manifest-documents.js';
+export * from './pod-defaults.js';
+export * from './pod-validation.js';
+export * from './static-pod.js';
