@@ -145,37 +145,37 @@ function checkShape(value: unknown, shape: Shape, path: string, errors: string[]
   if (value === null || value === undefined || shape === 'any') return;
   const at = path === '' ? '' : `${path}: `;
   if (shape === 'string') {
-    if (typeof value !== 'string') errors.push(`${at}want a string, got ${describe(value)}${typeof value === 'number' || typeof value === 'boolean' ? ' (quote it)' : ''}`);
+    if (typeof value !== 'string') errors.push(`${at}want a string, got ${describeValue(value)}${typeof value === 'number' || typeof value === 'boolean' ? ' (quote it)' : ''}`);
     return;
   }
   if (shape === 'integer') {
-    if (typeof value !== 'number' || !Number.isInteger(value)) errors.push(`${at}want a whole number, got ${describe(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value)) errors.push(`${at}want a whole number, got ${describeValue(value)}`);
     return;
   }
   if (shape === 'boolean') {
-    if (typeof value !== 'boolean') errors.push(`${at}want true or false, got ${describe(value)}`);
+    if (typeof value !== 'boolean') errors.push(`${at}want true or false, got ${describeValue(value)}`);
     return;
   }
   if (shape === 'intOrString') {
-    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) errors.push(`${at}want a port number or name, got ${describe(value)}`);
+    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) errors.push(`${at}want a port number or name, got ${describeValue(value)}`);
     return;
   }
   if (shape === 'quantity') {
     if (typeof value === 'number' && Number.isFinite(value)) return;
     if (typeof value === 'string' && Quantity.tryParse(value.trim()) !== undefined) return;
-    errors.push(`${at}want a quantity such as "100m", "1.5" or "64Mi", got ${describe(value)}`);
+    errors.push(`${at}want a quantity such as "100m", "1.5" or "64Mi", got ${describeValue(value)}`);
     return;
   }
   if ('array' in shape) {
     if (!Array.isArray(value)) {
-      errors.push(`${at}want a list, got ${describe(value)}`);
+      errors.push(`${at}want a list, got ${describeValue(value)}`);
       return;
     }
     value.forEach((item, i) => checkShape(item, shape.array, `${path}[${i}]`, errors));
     return;
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
-    errors.push(`${at}want a mapping, got ${describe(value)}`);
+    errors.push(`${at}want a mapping, got ${describeValue(value)}`);
     return;
   }
   const record = value as JsonObject;
@@ -194,7 +194,7 @@ function join(path: string, key: string): string {
 }
 
 /** A value in a few words, for messages: 'the number 8080', 'a list', 'the string "x"'. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   switch (typeof value) {

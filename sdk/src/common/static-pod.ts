@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import type { Pod } from './k8s-types.js';
 import { readManifestDocuments } from './manifest-documents.js';
 import { applyPodDefaults } from './pod-defaults.js';
-import { checkPodShape, describe, validatePod } from './pod-validation.js';
+import { checkPodShape, describeValue, validatePod } from './pod-validation.js';
 
 export const CONFIG_SOURCE_ANNOTATION = 'kubernetes.io/config.source';
 export const CONFIG_HASH_ANNOTATION = 'kubernetes.io/config.hash';
@@ -55,7 +55,7 @@ export type StaticPodResult = { ok: true; pod: Pod } | { ok: false; errors: stri
  * references to API objects.
  */
 export function applyStaticPodDefaults(manifest: unknown, options: StaticPodOptions): StaticPodResult {
-  if (!isObject(manifest)) return { ok: false, errors: [`want a Pod mapping, got ${describe(manifest)}`] };
+  if (!isObject(manifest)) return { ok: false, errors: [`want a Pod mapping, got ${describeValue(manifest)}`] };
   const shapeErrors = checkPodShape(manifest);
   if (shapeErrors.length > 0) return { ok: false, errors: shapeErrors };
   const name = (manifest['metadata'] as { name?: unknown } | undefined)?.name;
@@ -319,7 +319,7 @@ function label(options: DecodeStaticPodsOptions): string {
 }
 
 function manifestsOf(value: unknown, allowPodList: boolean): { pods: unknown[] } | { problem: string } {
-  if (!isObject(value)) return { problem: `not a Pod manifest: the document is ${describe(value)}, not a mapping with kind: Pod` };
+  if (!isObject(value)) return { problem: `not a Pod manifest: the document is ${describeValue(value)}, not a mapping with kind: Pod` };
   const kind = value['kind'];
   const apiVersion = value['apiVersion'];
   if (kind === undefined || kind === null || kind === '') return { problem: 'not a Pod manifest: it has no kind (want kind: Pod and apiVersion: v1)' };
@@ -328,10 +328,10 @@ function manifestsOf(value: unknown, allowPodList: boolean): { pods: unknown[] }
   if (kind === 'Pod') return { pods: [value] };
   if (!allowPodList) return { problem: 'kind PodList is read only from a URL (staticPodURL); in a file, write each pod as its own YAML document' };
   const items = value['items'];
-  if (items !== undefined && items !== null && !Array.isArray(items)) return { problem: `not a PodList: items is ${describe(items)}, not a list` };
+  if (items !== undefined && items !== null && !Array.isArray(items)) return { problem: `not a PodList: items is ${describeValue(items)}, not a list` };
   const pods: unknown[] = [];
   for (const [i, item] of (Array.isArray(items) ? items : []).entries()) {
-    if (!isObject(item)) return { problem: `not a PodList: items[${i}] is ${describe(item)}, not a pod` };
+    if (!isObject(item)) return { problem: `not a PodList: items[${i}] is ${describeValue(item)}, not a pod` };
     if ((item['kind'] !== undefined && item['kind'] !== 'Pod') || (item['apiVersion'] !== undefined && item['apiVersion'] !== 'v1')) {
       return { problem: `not a PodList: items[${i}] is kind ${JSON.stringify(item['kind'])} apiVersion ${JSON.stringify(item['apiVersion'])} (want Pod, v1)` };
     }
