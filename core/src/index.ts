@@ -10,3 +10,5 @@ export { AgentMetrics, MetricsRegistry } from './metrics/metrics.js';
 export * from './config/index.js';
 export * from './extension-points/index.js';
 export { Contributions } from './extension-points/contributions.js';
+export * from './machine/index.js';
+export * from './topology/index.js';

@@ -25,6 +25,8 @@ export interface PluginContext {
   readonly logger: Logger;
   /** The deadline the agent applies to each call into this plugin. */
   readonly callTimeoutMs: number;
+  /** The effective value of every feature gate the agent knows, defaults included. */
+  readonly featureGates: Readonly<Record<string, boolean>>;
 }
 
 export type AdmitDecision = { admit: true } | { admit: false; reason: string; message: string };

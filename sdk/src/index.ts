@@ -20,6 +20,7 @@ export {
   type PodSourceImpl,
   type StatusFuncImpl,
 } from './define-plugin.js';
+export { defineResourceManagerPlugin, type ResourceManager, type ResourceManagerPluginSpec } from './resource-manager-plugin.js';
 export { servePlugin, KERNELET_PLUGIN_TYPE, type RegistrationStatus, type ServePluginOptions, type ServedPlugin } from './serve-plugin.js';
 export { connectHost, type HostClient, type HostPod, type HostPodList, type TerminatePodOptions } from './host-client.js';
 export { createPluginLogger, type Logger } from './logger.js';

@@ -87,6 +87,7 @@ export class PluginRuntime {
       host,
       logger: this.logger,
       callTimeoutMs: request.callTimeoutMs,
+      featureGates: request.featureGates,
     };
     const scope = rootContainer.createChildContainer();
     scope.register(PLUGIN_CONTEXT, { useValue: ctx });

@@ -11,11 +11,12 @@ import { Logger } from '../logging/logger.js';
 import { AgentMetrics, MetricsRegistry } from '../metrics/metrics.js';
 import { registryModule } from '../plugin-registry/registry-module.js';
 import { supervisorModule } from '../supervisor/supervisor-module.js';
+import { topologyModule } from '../topology/topology-module.js';
 import { AgentContainer, Startable } from './lifecycle.js';
 import { Machine, NodeName } from './node-facts.js';
 
 /** The agent's features, in start order (host API before plugins register, plugins before the listener reports them). */
-const FEATURE_MODULES: readonly ContainerModule[] = [admissionModule, hostApiModule, registryModule, supervisorModule, httpModule];
+const FEATURE_MODULES: readonly ContainerModule[] = [topologyModule, admissionModule, hostApiModule, registryModule, supervisorModule, httpModule];
 
 export interface AgentDependencies {
   logger: Logger;

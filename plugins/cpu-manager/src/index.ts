@@ -1,3 +1,4 @@
+export { cpuManagerPlugin } from './plugin.js';
 export { CpuManager, type CpuManagerMetrics, type CpuManagerOptions } from './cpu-manager.js';
 export {
   CpuManagerConfigError,

@@ -1,3 +1,4 @@
+export { memoryManagerPlugin } from './plugin.js';
 export { MemoryManager, ALLOCATION_FAILURE_REASON, type ActivePod, type MemoryManagerOptions } from './memory-manager.js';
 export {
   ConfigProblem,

@@ -62,6 +62,7 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
     hostEndpoint: '',
     callTimeoutMs: timeoutMs,
     agentVersion: 'test',
+    featureGates: {},
     ...options.configure,
   });
   await call(pluginregistration.RegistrationService.notifyRegistrationStatus, { pluginRegistered: true, error: '' });

@@ -4,6 +4,7 @@ import { printTable, type Bench } from './bench.js';
 const benches: readonly (() => Promise<{ bench: Bench }>)[] = [
   () => import('./plugin-round-trip.bench.js'),
   () => import('./cpu-allocation.bench.js'),
+  () => import('./topology-merge.bench.js'),
 ];
 
 const only = process.argv.slice(2);
