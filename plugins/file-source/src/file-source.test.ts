@@ -190,9 +190,9 @@ describe('the file source', () => {
     expect(h.sets.at(-1)).toEqual([]);
   });
 
-  it('reads a single file, following a replace-by-rename as editors do', async () => {
+  it('reads a single file, following a replace-by-rename as editors do, and keeps its pods while it is invalid', async () => {
     const h = await startFileSource(
-      (dir) => ({ staticPodPath: join(dir, 'web.yaml') }),
+      (dir) => ({ staticPodPath: join(dir, 'web.yaml'), fileCheckFrequency: '200ms' }),
       async (dir) => {
         await makeDir(dir);
         await writeFile(join(dir, 'web.yaml'), manifest('web'));
@@ -205,6 +205,12 @@ describe('the file source', () => {
     await rename(join(h.dir, '.web.yaml.tmp'), join(h.dir, 'web.yaml'));
     const [replaced] = await h.nextSet((pods) => pods[0]?.metadata?.uid !== first?.metadata?.uid);
     expect(replaced?.spec?.containers[0]?.command).toEqual(['sh', '-c', 'sleep 5']);
+
+    // Unlike a file in a directory, the one file keeps its pods while it is invalid, as upstream.
+    await writeFile(join(h.dir, 'web.yaml'), 'kind: Pod\n');
+    await h.waitForLog((l) => l.msg === 'keeping the pods of the previous version of the manifest until it is valid again');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(h.sets.at(-1)?.[0]?.metadata?.uid).toBe(replaced?.metadata?.uid);
   });
 
   it('keeps the first-seen time of an unchanged pod and sends no SET when nothing changed', async () => {

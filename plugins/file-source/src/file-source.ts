@@ -33,6 +33,7 @@ export interface FileSourceOptions {
  * watch event keeps the pods of a file that has just become unreadable, until the next periodic
  * listing. Upstream behaves the same way: its watch handler ignores a change it cannot parse,
  * its periodic listing drops the file. A half-written file thus never stops a pod at once.
+ * (When the path names one file, its last good pods are kept at every listing, as upstream.)
  */
 type ListingKind = 'periodic' | 'watch';
 
@@ -128,6 +129,9 @@ export class FileSource {
       return;
     }
     let names: string[];
+    // A single file that turns invalid keeps its pods at every listing: upstream's listing of a
+    // file path gives up on the error and leaves the set as it was.
+    let keepLastGood = kind === 'watch';
     if (info.isDirectory()) {
       this.ensureWatching(path, undefined, `${info.dev}:${info.ino}`);
       try {
@@ -140,6 +144,7 @@ export class FileSource {
       const dir = await stat(dirname(path)).catch(() => undefined);
       this.ensureWatching(dirname(path), basename(path), dir ? `${dir.dev}:${dir.ino}` : '');
       names = [path];
+      keepLastGood = true;
     } else {
       this.note(`kind:${path}`, () => logger.error({ path }, 'static pod path is neither a directory nor a regular file; no static pods from files'));
       this.files.clear();
@@ -153,7 +158,7 @@ export class FileSource {
       const state = await this.readFile(file, kind);
       if (!state) continue;
       present.add(file);
-      const pods = kind === 'watch' && state.problems.length > 0 && state.lastGood.length > 0 ? state.lastGood : state.pods;
+      const pods = keepLastGood && state.problems.length > 0 && state.lastGood.length > 0 ? state.lastGood : state.pods;
       for (const pod of pods) located.push({ pod, location: file });
     }
     for (const file of this.files.keys()) if (!present.has(file)) this.files.delete(file);
@@ -210,8 +215,9 @@ export class FileSource {
       const fields = { file, ...(problem.document !== undefined ? { document: problem.document } : {}), ...(problem.pod !== undefined ? { pod: problem.pod } : {}), reason: problem.reason, err: problem.message };
       logger.warn(fields, 'static pod manifest refused');
     }
-    if (problems.length > 0 && kind === 'watch' && previous && previous.lastGood.length > 0) {
-      logger.warn({ file, pods: previous.lastGood.length }, 'keeping the pods of the previous version of the manifest until the next periodic listing');
+    if (problems.length > 0 && previous && previous.lastGood.length > 0) {
+      if (file === this.options.path) logger.warn({ file, pods: previous.lastGood.length }, 'keeping the pods of the previous version of the manifest until it is valid again');
+      else if (kind === 'watch') logger.warn({ file, pods: previous.lastGood.length }, 'keeping the pods of the previous version of the manifest until the next periodic listing');
     }
     const state: FileState = { digest, pods, problems, lastGood: problems.length === 0 ? pods : (previous?.lastGood ?? []) };
     this.files.set(file, state);
