@@ -178,7 +178,7 @@ export class FileSource {
     const { logger } = this.options;
     const info = await stat(file).catch((error: NodeJS.ErrnoException) => error);
     if (info instanceof Error) {
-      if (info.code !== 'ENOENT') logger.error({ file, err: info.message }, 'cannot read static pod manifest');
+      if (info.code !== 'ENOENT') this.note(`read:${file}:${info.code}`, () => logger.error({ file, err: info.message }, 'cannot read static pod manifest'));
       return undefined;
     }
     if (info.isDirectory()) {
@@ -193,7 +193,7 @@ export class FileSource {
     if (content instanceof Error) {
       if (content.code === 'ENOENT') return undefined;
       const previous = this.files.get(file);
-      logger.error({ file, err: content.message }, 'cannot read static pod manifest');
+      this.note(`read:${file}:${content.code}`, () => logger.error({ file, err: content.message }, 'cannot read static pod manifest'));
       const state: FileState = { digest: '', pods: [], problems: [{ location: file, reason: 'MalformedManifest', message: content.message }], lastGood: previous?.lastGood ?? [] };
       this.files.set(file, state);
       return state;
