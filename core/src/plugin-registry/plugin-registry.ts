@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, symlink, rm } from 'node:fs/promises';
+import { access, mkdir, symlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -329,9 +329,13 @@ export class PluginRegistry {
         const now = channel.getConnectivityState(false);
         if (now === grpc.connectivityState.READY || now === grpc.connectivityState.CONNECTING) return loop(now);
         if (now === grpc.connectivityState.SHUTDOWN) return;
-        void this.probe(record).then((alive) => {
-          if (alive) loop(channel.getConnectivityState(true));
-          else this.unbind(record, 'connection lost: the plugin does not answer');
+        void this.probe(record).then(async (alive) => {
+          if (alive) return loop(channel.getConnectivityState(true));
+          // A plugin stopping gracefully closes its server and then removes its socket; the
+          // dropped connection can be seen first, and must not make a deliberate exit look like a crash.
+          const socketGone = await access(record.socketPath).then(() => false, () => true);
+          if (record.state !== 'registered' || record.serviceConnection !== connection) return;
+          this.unbind(record, socketGone ? 'socket removed' : 'connection lost: the plugin does not answer');
         });
       });
     };
