@@ -11,11 +11,21 @@ import { Logger } from '../logging/logger.js';
 import { AgentMetrics, MetricsRegistry } from '../metrics/metrics.js';
 import { registryModule } from '../plugin-registry/registry-module.js';
 import { supervisorModule } from '../supervisor/supervisor-module.js';
+import { criModule } from '../cri/cri-module.js';
+import { nodeModule } from '../node/node-module.js';
+import { plegModule } from '../pleg/pleg-module.js';
+import { effectivePlugins } from '../pods/pod-source-plugins.js';
+import { podsModule } from '../pods/pods-module.js';
 import { AgentContainer, Startable } from './lifecycle.js';
 import { Machine, NodeName } from './node-facts.js';
 
-/** The agent's features, in start order (host API before plugins register, plugins before the listener reports them). */
-const FEATURE_MODULES: readonly ContainerModule[] = [admissionModule, hostApiModule, registryModule, supervisorModule, httpModule];
+/**
+ * The agent's features, in start order: the node and its runtime first, then the PLEG (its
+ * first relist tells the pod workers what already runs), the pod loop, the host API before
+ * plugins register, plugins before the listener reports them. They stop in reverse; running
+ * pods keep running when the agent stops.
+ */
+const FEATURE_MODULES: readonly ContainerModule[] = [admissionModule, nodeModule, criModule, plegModule, podsModule, hostApiModule, registryModule, supervisorModule, httpModule];
 
 export interface AgentDependencies {
   logger: Logger;
@@ -60,7 +70,10 @@ export class Agent {
   }
 }
 
-export function createAgent(options: AgentOptions, dependencies: AgentDependencies): Agent {
+export function createAgent(configured: AgentOptions, dependencies: AgentDependencies): Agent {
+  const plugins = effectivePlugins(configured);
+  for (const warning of plugins.warnings) dependencies.logger.warn({ plugins: configured.kernelet.plugins }, warning);
+  const options: AgentOptions = { ...configured, kernelet: { ...configured.kernelet, plugins: plugins.plugins } };
   const container = new Container({ defaultScope: 'Singleton' });
   const registry = new Registry();
   const nodeName = (options.flags.hostnameOverride ?? hostname()).trim().toLowerCase();

@@ -60,7 +60,8 @@ export class RuntimeManager implements PodRuntime {
   readonly hooks: HookRunner;
 
   constructor(
-    readonly runtimeName: string,
+    /** The runtime's name as its Version answer gives it (known after the handshake). */
+    private readonly nameOf: () => string,
     private readonly runtimeService: RuntimeService,
     private readonly images: ImagePuller,
     private readonly statusReader: RuntimeStatusReader,
@@ -69,6 +70,10 @@ export class RuntimeManager implements PodRuntime {
     private readonly logger: Logger,
   ) {
     this.hooks = new HookRunner(runtimeService, (pod) => (isHostNetwork(pod) ? (options.nodeIPs()[0] ?? '') : ''));
+  }
+
+  get runtimeName(): string {
+    return this.nameOf();
   }
 
   async listPods(): Promise<Map<string, RuntimePod>> {
@@ -356,6 +361,13 @@ export class RuntimeManager implements PodRuntime {
 
   async removeContainers(ids: readonly string[]): Promise<void> {
     await Promise.all(ids.map((id) => this.runtimeService.removeContainer(id)));
+  }
+
+  async removeSandboxes(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      await this.runtimeService.stopPodSandbox(id);
+      await this.runtimeService.removePodSandbox(id);
+    }
   }
 
   /** The pod's /etc/hosts (upstream makeHostsMount): the node's for host-network pods, else localhost and the pod's own name. */

@@ -2,7 +2,8 @@ import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { runtime } from '@kernelet/proto';
 import { errorText, isUnimplemented } from '../cri/cri-error.js';
 import type { RuntimeService } from '../cri/runtime-service.js';
-import { sandboxPodUID, type RuntimeStatusReader } from '../cri/runtime-status-reader.js';
+import { groupRuntimePods, sandboxPodUID, type RuntimeStatusReader } from '../cri/runtime-status-reader.js';
+import type { RuntimePod } from '../pods/runtime-status.js';
 import type { Logger } from '../logging/logger.js';
 import { LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../pods/pod-naming.js';
 import { monotonicNow, type PodStatusCache } from './pod-status-cache.js';
@@ -26,6 +27,8 @@ export interface Pleg {
   readonly mode: 'generic' | 'evented';
   /** Relists now (and waits for it). */
   relist(): Promise<void>;
+  /** The pods the last relist found in the runtime, by UID (undefined before the first relist). */
+  runtimePods(): ReadonlyMap<string, RuntimePod> | undefined;
 }
 export const Pleg = Symbol('Pleg');
 
@@ -101,6 +104,7 @@ export class GenericPleg implements Pleg {
   private eventTimer: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
   private metrics: PlegMetrics | undefined;
+  private lastPods: Map<string, RuntimePod> | undefined;
   mode: 'generic' | 'evented' = 'generic';
 
   constructor(
@@ -144,6 +148,10 @@ export class GenericPleg implements Pleg {
       return { ok: false, message: `pleg was last seen active ${formatMs(elapsed)} ago; threshold is ${formatMs(threshold)}${this.lastError ? `: ${this.lastError}` : ''}` };
     }
     return { ok: true, message: '' };
+  }
+
+  runtimePods(): ReadonlyMap<string, RuntimePod> | undefined {
+    return this.lastPods;
   }
 
   /** Relists now; concurrent calls share one relist (and one more after it, if asked during). */
@@ -229,6 +237,7 @@ export class GenericPleg implements Pleg {
     }
     this.records = current;
     this.reinspect.clear();
+    this.lastPods = groupRuntimePods(listing.sandboxes, listing.containers);
 
     await Promise.all(
       [...changed].map(async (uid) => {

@@ -37,6 +37,8 @@ export interface PodRuntime {
   /** Removes every container and sandbox of the pod from the runtime. */
   removePod(uid: string): Promise<void>;
   removeContainers(ids: readonly string[]): Promise<void>;
+  /** Stops and removes sandboxes (their containers must be gone). */
+  removeSandboxes(ids: readonly string[]): Promise<void>;
   /** Every pod the runtime knows, by UID. */
   listPods(): Promise<Map<string, RuntimePod>>;
   /** One pod's status, asked of the runtime directly. */

@@ -1,0 +1,108 @@
+import { ContainerModule } from 'inversify';
+import { AdmissionChain } from '../admission/admission-chain.js';
+import { Startable } from '../agent/lifecycle.js';
+import { AgentOptions } from '../config/agent-options.js';
+import { parseDuration } from '../config/duration.js';
+import { Contributions } from '../extension-points/contributions.js';
+import { DebugServer } from '../http/debug-server.js';
+import { Logger } from '../logging/logger.js';
+import { NodeStatus } from '../node/node-status.js';
+import { RuntimeState } from '../node/runtime-state.js';
+import { Pleg } from '../pleg/pleg.js';
+import { PodStatusCache } from '../pleg/pod-status-cache.js';
+import { PluginRegistry } from '../plugin-registry/plugin-registry.js';
+import { PodCgroups } from './pod-cgroups.js';
+import { PodConfig } from './pod-config.js';
+import { PodLifecycle } from './pod-lifecycle.js';
+import { PodManager } from './pod-manager.js';
+import { PodRuntime } from './pod-runtime.js';
+import { expectedPodSources } from './pod-source-plugins.js';
+import { PodSourceWatcher } from './pod-source-watcher.js';
+import { PodStore } from './pod-store.js';
+import { podsRoutes } from './pods-routes.js';
+
+function ms(text: string | undefined, fallback: number): number {
+  if (!text) return fallback;
+  try {
+    return parseDuration(text) || fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The pod loop: pod config, admission hand-off, pod workers, housekeeping, and GET /pods and /node. */
+export const podsModule = new ContainerModule(({ bind }) => {
+  bind(PodManager).toSelf().inSingletonScope();
+  bind(PodCgroups)
+    .toResolvedValue((options: AgentOptions, logger: Logger) => {
+      const k = options.kubelet;
+      return new PodCgroups(
+        {
+          cgroupsPerQOS: k.cgroupsPerQOS,
+          cgroupRoot: k.cgroupRoot || '/',
+          cgroupDriver: k.cgroupDriver === 'systemd' ? 'systemd' : 'cgroupfs',
+          podPidsLimit: k.podPidsLimit,
+          cpuCFSQuota: k.cpuCFSQuota,
+          cpuPeriodUs: Math.round(ms(k.cpuCFSQuotaPeriod, 100) * 1000),
+        },
+        logger.child({ component: 'cgroups' }),
+      );
+    }, [AgentOptions, Logger])
+    .inSingletonScope();
+  bind(PodConfig)
+    .toResolvedValue(
+      (logger: Logger) => new PodConfig((p) => logger.warn({ source: p.source, pod: p.pod, reason: 'FailedValidation' }, p.message)),
+      [Logger],
+    )
+    .inSingletonScope();
+  bind(PodLifecycle)
+    .toResolvedValue(
+      (options: AgentOptions, manager: PodManager, store: PodStore, admission: AdmissionChain, runtime: PodRuntime, cache: PodStatusCache, pleg: Pleg, cgroups: PodCgroups, state: RuntimeState, node: NodeStatus, config: PodConfig, logger: Logger) => {
+        const k = options.kubelet;
+        const expected = expectedPodSources(options);
+        return new PodLifecycle(
+          {
+            rootDir: options.flags.rootDir,
+            podLogsDir: k.podLogsDir,
+            resyncIntervalMs: ms(k.syncFrequency, 60_000),
+            housekeepingPeriodMs: ms(k.podHousekeepingPeriod, 2000),
+            containerGCPeriodMs: 60_000,
+            expectedSources: () => expected,
+            sourcesSeen: (sources) => config.seenAll(sources),
+          },
+          manager,
+          store,
+          admission,
+          runtime,
+          cache,
+          pleg,
+          cgroups,
+          state,
+          node,
+          logger.child({ component: 'pods' }),
+        );
+      },
+      [AgentOptions, PodManager, PodStore, AdmissionChain, PodRuntime, PodStatusCache, Pleg, PodCgroups, RuntimeState, NodeStatus, PodConfig, Logger],
+    )
+    .inSingletonScope();
+  bind(Startable).toResolvedValue(
+    (lifecycle: PodLifecycle, cgroups: PodCgroups, node: NodeStatus, options: AgentOptions, debug: DebugServer, manager: PodManager): Startable => ({
+      name: 'pod-workers',
+      start: async () => {
+        const enforce = options.kubelet.enforceNodeAllocatable.includes('pods');
+        await cgroups.ensureQoSCgroups(enforce ? node.kubepodsLimits() : undefined);
+        podsRoutes(debug, manager, node);
+        lifecycle.start();
+      },
+      stop: () => lifecycle.stop(),
+    }),
+    [PodLifecycle, PodCgroups, NodeStatus, AgentOptions, DebugServer, PodManager],
+  );
+  bind(PodSourceWatcher)
+    .toResolvedValue(
+      (contributions: Contributions, registry: PluginRegistry, config: PodConfig, lifecycle: PodLifecycle, logger: Logger) => new PodSourceWatcher(contributions, registry, config, lifecycle, logger.child({ component: 'pod-sources' })),
+      [Contributions, PluginRegistry, PodConfig, PodLifecycle, Logger],
+    )
+    .inSingletonScope();
+  bind(Startable).toService(PodSourceWatcher);
+});
