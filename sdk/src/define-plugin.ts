@@ -1,6 +1,6 @@
 import type {
   AllocateResult,
-  ContainerAllocation,
+  AllocationList,
   MachineInfo,
   Pod,
   ProviderHints,
@@ -25,6 +25,8 @@ export interface PluginContext {
   readonly logger: Logger;
   /** The deadline the agent applies to each call into this plugin. */
   readonly callTimeoutMs: number;
+  /** The effective value of every feature gate the agent knows, defaults included. */
+  readonly featureGates: Readonly<Record<string, boolean>>;
 }
 
 export type AdmitDecision = { admit: true } | { admit: false; reason: string; message: string };
@@ -49,7 +51,8 @@ export interface HintProviderImpl {
   getPodTopologyHints(pod: Pod, ctx: PluginContext): Awaitable<ProviderHints>;
   allocate(pod: Pod, containerName: string, hint: TopologyHint, ctx: PluginContext): Awaitable<AllocateResult>;
   removeContainer(podUID: string, containerName: string, ctx: PluginContext): Awaitable<void>;
-  listAllocations(ctx: PluginContext): Awaitable<readonly ContainerAllocation[]>;
+  /** Everything handed out, and what containers without an allocation of their own get. */
+  listAllocations(ctx: PluginContext): Awaitable<AllocationList>;
 }
 
 /** Where a pod source puts what it finds; the SDK replays the current set to every watcher. */
@@ -82,9 +85,17 @@ export interface StatusFuncImpl {
  * A handler is an object, or a class the SDK instantiates (with tsyringe, so its
  * constructor can @inject(PLUGIN_CONTEXT), LOGGER or HOST) each time the agent
  * configures the plugin with a new configuration. One class named for several
- * extension points is instantiated once.
+ * extension points is instantiated once. A handler instance may have lifecycle hooks:
+ * `init()` runs once it is built, before the plugin answers Configure (throw to refuse
+ * the registration; the message reaches the operator), and `dispose()` runs when a new
+ * configuration or shutdown retires it.
  */
 export type Handler<T> = T | (new (...args: never[]) => T);
+
+export interface HandlerLifecycle {
+  init?(): Awaitable<void>;
+  dispose?(): Awaitable<void>;
+}
 
 export interface PluginSpec {
   /** Kebab-case; also the socket name: plugins_registry/<name>.sock. */

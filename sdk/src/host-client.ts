@@ -19,9 +19,15 @@ export interface TerminatePodOptions {
   gracePeriodSeconds?: number;
 }
 
+export interface HostPodList {
+  pods: HostPod[];
+  /** True once the agent has heard from every pod source: only then is a pod missing from the list gone. */
+  synced: boolean;
+}
+
 /** The agent's Host API, as a plugin calls it. */
 export interface HostClient {
-  listPods(): Promise<HostPod[]>;
+  listPods(): Promise<HostPodList>;
   terminatePod(options: TerminatePodOptions): Promise<void>;
   close(): void;
 }
@@ -34,14 +40,15 @@ export function connectHost(endpoint: string, timeoutMs: number): HostClient {
       new Promise((resolve, reject) => {
         client.listPods({}, new grpc.Metadata(), deadline(), (error, response) => {
           if (error) return reject(error);
-          resolve(
-            response.pods.map((p) => ({
+          resolve({
+            pods: response.pods.map((p) => ({
               pod: podFromWire(p.pod),
               qosClass: p.qosClass as HostPod['qosClass'],
               priority: p.priority,
               terminating: p.terminating,
             })),
-          );
+            synced: response.synced,
+          });
         });
       }),
     terminatePod: (o) =>

@@ -10,6 +10,7 @@ export {
   type AdmitDecision,
   type AdmitHandlerImpl,
   type Handler,
+  type HandlerLifecycle,
   type HintProviderImpl,
   type NodeStatusReport,
   type PluginContext,
@@ -19,8 +20,9 @@ export {
   type PodSourceImpl,
   type StatusFuncImpl,
 } from './define-plugin.js';
+export { defineResourceManagerPlugin, type ResourceManager, type ResourceManagerPluginSpec } from './resource-manager-plugin.js';
 export { servePlugin, KERNELET_PLUGIN_TYPE, type RegistrationStatus, type ServePluginOptions, type ServedPlugin } from './serve-plugin.js';
-export { connectHost, type HostClient, type HostPod, type TerminatePodOptions } from './host-client.js';
+export { connectHost, type HostClient, type HostPod, type HostPodList, type TerminatePodOptions } from './host-client.js';
 export { createPluginLogger, type Logger } from './logger.js';
 export { HOST, LOGGER, PLUGIN_CONTEXT } from './tokens.js';
 export { injectable, inject, singleton } from 'tsyringe';

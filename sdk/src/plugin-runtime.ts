@@ -8,6 +8,7 @@ import { parseMachineInfo, type MachineInfo } from './common/index.js';
 import type {
   AdmitHandlerImpl,
   Handler,
+  HandlerLifecycle,
   HintProviderImpl,
   PluginContext,
   PluginDefinition,
@@ -25,6 +26,8 @@ export class NotConfiguredError extends Error {
 
 interface Active {
   ctx: PluginContext;
+  /** Every distinct handler instance, for init/dispose. */
+  instances: HandlerLifecycle[];
   admitHandler?: AdmitHandlerImpl;
   hintProvider?: HintProviderImpl;
   statusFunc?: StatusFuncImpl;
@@ -84,6 +87,7 @@ export class PluginRuntime {
       host,
       logger: this.logger,
       callTimeoutMs: request.callTimeoutMs,
+      featureGates: request.featureGates,
     };
     const scope = rootContainer.createChildContainer();
     scope.register(PLUGIN_CONTEXT, { useValue: ctx });
@@ -92,14 +96,19 @@ export class PluginRuntime {
     const def = this.definition;
     const next: Active = {
       ctx,
+      instances: [],
       ...optional('admitHandler', def.admitHandler && instantiate(scope, def.admitHandler)),
       ...optional('hintProvider', def.hintProvider && instantiate(scope, def.hintProvider)),
       ...optional('statusFunc', def.statusFunc && instantiate(scope, def.statusFunc)),
     };
+    next.instances = [...new Set([next.admitHandler, next.hintProvider, next.statusFunc])].filter(
+      (h): h is NonNullable<typeof h> => h !== undefined,
+    ) as HandlerLifecycle[];
     try {
+      for (const instance of next.instances) await instance.init?.();
       await def.configure?.(ctx);
     } catch (error) {
-      host.close();
+      await this.retire(next);
       throw error;
     }
     const previous = this.active;
@@ -120,6 +129,13 @@ export class PluginRuntime {
       await active.stopSource?.();
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'stopping the pod source failed');
+    }
+    for (const instance of active.instances) {
+      try {
+        await instance.dispose?.();
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, 'disposing a handler failed');
+      }
     }
     active.ctx.host.close();
   }

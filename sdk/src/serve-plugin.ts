@@ -10,6 +10,7 @@ import {
   podFromWire,
   podToWire,
   providerHintsToWire,
+  sharedAllocationToWire,
   WireError,
 } from './common/index.js';
 import { servicesOf, type PluginDefinition } from './define-plugin.js';
@@ -174,7 +175,11 @@ function addHandlerServices(server: grpc.Server, definition: PluginDefinition, r
       }),
       listAllocations: unary(async () => {
         const { handler, ctx } = runtime.require('hintProvider');
-        return { allocations: (await handler.listAllocations(ctx)).map(allocationToWire) };
+        const list = await handler.listAllocations(ctx);
+        return {
+          allocations: list.allocations.map(allocationToWire),
+          shared: list.shared ? sharedAllocationToWire(list.shared) : undefined,
+        };
       }),
     } satisfies v1alpha1.HintProviderServer);
   }

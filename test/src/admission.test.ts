@@ -44,6 +44,15 @@ async function waitRegistered(name: string): Promise<void> {
   }
 }
 
+async function waitState(name: string, state: string): Promise<void> {
+  const registry = agent.get(PluginRegistry);
+  const deadline = Date.now() + 10_000;
+  while (!registry.list().some((p) => p.name === name && p.state === state)) {
+    if (Date.now() > deadline) throw new Error(`${name} not ${state}: ${JSON.stringify(registry.list())}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 beforeEach(async () => {
   root = await makeTempRootDir();
 });
@@ -110,19 +119,45 @@ describe('the admission chain with admit-handler plugins', () => {
     expect(agent.get(PluginRegistry).list().find((p) => p.name === 'mangled')?.state).toBe('registered');
   });
 
-  it('stops consulting a plugin once it is gone', async () => {
-    await startInProcessAgent();
-    const plugin = startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'strict', DENY_LABEL: 'tier' } });
-    processes.push(plugin);
+  it('waits for a crashed plugin to come back, and admits once it has', async () => {
+    await startInProcessAgent({ pluginReadyTimeoutMs: 10_000 });
+    const env = { PLUGIN_NAME: 'strict', DENY_LABEL: 'tier' };
+    const first = startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env });
+    processes.push(first);
     await waitRegistered('strict');
-    expect(await agent.get(AdmissionChain).admit(testPod('a', { tier: 'x' }))).toMatchObject({ admit: false, reason: 'FixtureDenied' });
+    await first.kill('SIGKILL');
+    await waitState('strict', 'disconnected');
+
+    const pending = agent.get(AdmissionChain).admit(testPod('patient', { tier: 'x' }));
+    await new Promise((r) => setTimeout(r, 300));
+    processes.push(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env }));
+    // The plugin is consulted again once back: the labelled pod is refused by it, not waved through.
+    expect(await pending).toMatchObject({ admit: false, reason: 'FixtureDenied' });
+  });
+
+  it('rejects pods naming the missing plugin when it does not come back in time', async () => {
+    await startInProcessAgent({ pluginReadyTimeoutMs: 500 });
+    const plugin = startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'gone' } });
+    processes.push(plugin);
+    await waitRegistered('gone');
     await plugin.kill('SIGKILL');
-    const registry = agent.get(PluginRegistry);
-    const deadline = Date.now() + 5000;
-    while (registry.list().find((p) => p.name === 'strict')?.state === 'registered') {
-      if (Date.now() > deadline) throw new Error('plugin still bound');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(await agent.get(AdmissionChain).admit(testPod('b', { tier: 'x' }))).toEqual({ admit: true });
+    await waitState('gone', 'disconnected');
+    const started = performance.now();
+    const result = await agent.get(AdmissionChain).admit(testPod('orphan'));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(450);
+    expect(result).toMatchObject({ admit: false, reason: 'UnexpectedAdmissionError' });
+    expect(result.admit ? '' : result.message).toMatch(/plugins the node relies on are not registered: gone \(disconnected: connection lost/);
+  });
+
+  it('does not wait for a plugin that left on purpose (socket removed)', async () => {
+    await startInProcessAgent({ pluginReadyTimeoutMs: 10_000 });
+    const plugin = startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'polite', DENY_LABEL: 'tier' } });
+    processes.push(plugin);
+    await waitRegistered('polite');
+    await plugin.kill('SIGTERM');
+    while (agent.get(PluginRegistry).list().some((p) => p.name === 'polite')) await new Promise((r) => setTimeout(r, 20));
+    const started = performance.now();
+    expect(await agent.get(AdmissionChain).admit(testPod('free', { tier: 'x' }))).toEqual({ admit: true });
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

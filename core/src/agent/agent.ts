@@ -10,7 +10,9 @@ import { httpModule } from '../http/http-module.js';
 import { Logger } from '../logging/logger.js';
 import { AgentMetrics, MetricsRegistry } from '../metrics/metrics.js';
 import { registryModule } from '../plugin-registry/registry-module.js';
+import { PluginProcessOutput } from '../supervisor/plugin-supervisor.js';
 import { supervisorModule } from '../supervisor/supervisor-module.js';
+import { topologyModule } from '../topology/topology-module.js';
 import { criModule } from '../cri/cri-module.js';
 import { nodeModule } from '../node/node-module.js';
 import { plegModule } from '../pleg/pleg-module.js';
@@ -20,16 +22,26 @@ import { AgentContainer, Startable } from './lifecycle.js';
 import { Machine, NodeName } from './node-facts.js';
 
 /**
- * The agent's features, in start order: the node and its runtime first, then the PLEG (its
- * first relist tells the pod workers what already runs), the pod loop, the host API before
- * plugins register, plugins before the listener reports them. They stop in reverse; running
- * pods keep running when the agent stops.
+ * What decides whether and where a pod may run: the node's allocatable, admission, the
+ * topology manager, and the plugins behind them. Nothing here touches containers, so
+ * `kernelet simulate` runs just this.
  */
-const FEATURE_MODULES: readonly ContainerModule[] = [admissionModule, nodeModule, criModule, plegModule, podsModule, hostApiModule, registryModule, supervisorModule, httpModule];
+export const ADMISSION_MODULES: readonly ContainerModule[] = [topologyModule, nodeModule, admissionModule, hostApiModule, registryModule, supervisorModule];
+
+/**
+ * The agent's features, in start order: admission and the plugins first, then the runtime,
+ * the PLEG (its first relist tells the pod workers what already runs) and the pod loop, then
+ * the listener. They stop in reverse; running pods keep running when the agent stops.
+ */
+export const FEATURE_MODULES: readonly ContainerModule[] = [...ADMISSION_MODULES, criModule, plegModule, podsModule, httpModule];
 
 export interface AgentDependencies {
   logger: Logger;
   machine?: Machine;
+  /** The features to load (default: all of them, FEATURE_MODULES). */
+  modules?: readonly ContainerModule[];
+  /** Where supervised plugin processes write their logs (default: the agent's stdout). */
+  pluginOutput?: PluginProcessOutput;
 }
 
 /** A node agent: the container of its features, started and stopped as one. */
@@ -71,9 +83,14 @@ export class Agent {
 }
 
 export function createAgent(configured: AgentOptions, dependencies: AgentDependencies): Agent {
-  const plugins = effectivePlugins(configured);
-  for (const warning of plugins.warnings) dependencies.logger.warn({ plugins: configured.kernelet.plugins }, warning);
-  const options: AgentOptions = { ...configured, kernelet: { ...configured.kernelet, plugins: plugins.plugins } };
+  const modules = dependencies.modules ?? FEATURE_MODULES;
+  let options = configured;
+  if (modules.includes(podsModule)) {
+    // An agent that runs pods runs the pod sources its configuration names.
+    const plugins = effectivePlugins(configured);
+    for (const warning of plugins.warnings) dependencies.logger.warn({ plugins: configured.kernelet.plugins }, warning);
+    options = { ...configured, kernelet: { ...configured.kernelet, plugins: plugins.plugins } };
+  }
   const container = new Container({ defaultScope: 'Singleton' });
   const registry = new Registry();
   const nodeName = (options.flags.hostnameOverride ?? hostname()).trim().toLowerCase();
@@ -87,8 +104,9 @@ export function createAgent(configured: AgentOptions, dependencies: AgentDepende
       bind(NodeName).toConstantValue(nodeName);
       bind(Machine).toConstantValue(dependencies.machine ?? null);
       bind(Contributions).toConstantValue(new Contributions(container));
+      if (dependencies.pluginOutput) bind(PluginProcessOutput).toConstantValue(dependencies.pluginOutput);
     }),
-    ...FEATURE_MODULES,
+    ...modules,
   );
   return new Agent(container);
 }

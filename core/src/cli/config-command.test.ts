@@ -86,7 +86,7 @@ describe('kernelet --help', () => {
       expect(kerneletSection).toContain(flag);
     }
     expect(text).toContain('  -v, --v LEVEL');
-    expect(text).toMatch(/^  config +print the final merged configuration as YAML/m);
+    expect(text).toMatch(/^ {2}config +print the final merged configuration as YAML/m);
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(110);
   });
 });

@@ -3,7 +3,10 @@ import { renderConfigYaml } from '../config/print-config.js';
 import { acquireLockFile, type LockHandle } from '../config/lock-file.js';
 import { loadAgentOptions } from '../config/load-config.js';
 import { formatProblem } from '../config/problem.js';
+import { validateForMachine } from '../config/machine-validation.js';
 import { createLogger } from '../logging/logger.js';
+import { loadMachineInfo } from '../machine/load-machine-info.js';
+import { sumQuantities, type MachineInfo } from '@kernelet/sdk/common';
 
 /** `kernelet [flags]`: runs the agent until SIGTERM or SIGINT. Returns the exit code. */
 export async function runAgent(argv: readonly string[]): Promise<number> {
@@ -41,7 +44,31 @@ export async function runAgent(argv: readonly string[]): Promise<number> {
     });
   }
 
-  const agent = createAgent(options, { logger });
+  let machine: MachineInfo | null = null;
+  try {
+    machine = await loadMachineInfo({ ...(options.kernelet.machineInfoFile ? { machineInfoFile: options.kernelet.machineInfoFile } : {}), logger });
+  } catch (error) {
+    if (options.kernelet.machineInfoFile) {
+      process.stderr.write(`kernelet: ${(error as Error).message}\n`);
+      await lock?.release();
+      return 1;
+    }
+    logger.warn({ err: (error as Error).message }, 'cannot read the machine topology; plugins that need it will refuse to register');
+  }
+  if (machine) {
+    const problems = validateForMachine(
+      options,
+      machine.numaNodes.map((n) => n.id),
+      { cpuIds: machine.cpus.map((c) => c.id), memoryCapacityBytes: sumQuantities(machine.numaNodes.map((n) => n.memory)).value() },
+    );
+    if (problems.length > 0) {
+      process.stderr.write(`kernelet: the configuration does not fit this machine; nothing was started:\n${problems.map((p) => `  ${formatProblem(p)}\n`).join('')}`);
+      await lock?.release();
+      return 1;
+    }
+  }
+
+  const agent = createAgent(options, { logger, machine });
   try {
     await agent.start();
   } catch (error) {

@@ -39,6 +39,8 @@ export interface KerneletOptions {
   pluginIsolation: PluginIsolation;
   /** Deadline for each call from the agent into a plugin. Default 2000. */
   pluginCallTimeoutMs: number;
+  /** How long admission waits for an expected plugin to register before rejecting pods. Default 30000. */
+  pluginReadyTimeoutMs: number;
   /** A machine topology JSON file used instead of discovering the machine. */
   machineInfoFile?: string;
   /** --kernelet-config, absolute, when given. */

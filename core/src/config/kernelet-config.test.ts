@@ -13,6 +13,7 @@ describe('kernelet configuration file and flags', () => {
       pluginFailurePolicies: { 'cpu-manager': 'Fail', 'memory-manager': 'Ignore' },
       pluginIsolation: 'process',
       pluginCallTimeoutMs: 3000,
+      pluginReadyTimeoutMs: 60_000,
       machineInfoFile: fixture('kernelet/topology/dual-socket.json'),
       kerneletConfigFile: fixture('kernelet/kernelet.yaml'),
       dryRun: false,

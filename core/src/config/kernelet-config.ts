@@ -9,6 +9,7 @@
  *     config: {reconcile: true}  # free-form, handed to that plugin only
  *   pluginIsolation: shared      # or process
  *   pluginCallTimeout: 2s
+ *   pluginReadyTimeout: 30s
  *   machineInfoFile: topology.json   # relative to this file's directory
  *
  * This format is ours, so it is strict: unknown fields are errors.
@@ -22,8 +23,9 @@ import { keyPath, type ProblemList } from './problem.js';
 export const KERNELET_API_VERSION = 'kernelet.io/v1alpha1';
 export const KERNELET_KIND = 'KerneletConfiguration';
 export const DEFAULT_PLUGIN_CALL_TIMEOUT_MS = 2000;
+export const DEFAULT_PLUGIN_READY_TIMEOUT_MS = 30_000;
 
-const TOP_LEVEL = ['apiVersion', 'kind', 'plugins', 'pluginIsolation', 'pluginCallTimeout', 'machineInfoFile'];
+const TOP_LEVEL = ['apiVersion', 'kind', 'plugins', 'pluginIsolation', 'pluginCallTimeout', 'pluginReadyTimeout', 'machineInfoFile'];
 const PLUGIN_FIELDS = ['name', 'config', 'failurePolicy'];
 
 export function defaultKerneletOptions(): KerneletOptions {
@@ -33,6 +35,7 @@ export function defaultKerneletOptions(): KerneletOptions {
     pluginFailurePolicies: {},
     pluginIsolation: 'shared',
     pluginCallTimeoutMs: DEFAULT_PLUGIN_CALL_TIMEOUT_MS,
+    pluginReadyTimeoutMs: DEFAULT_PLUGIN_READY_TIMEOUT_MS,
     dryRun: false,
   };
 }
@@ -100,6 +103,13 @@ export function decodeKerneletConfiguration(
     const ms = typeof timeout === 'string' ? timeoutMs(timeout, at('pluginCallTimeout'), problems) : undefined;
     if (typeof timeout !== 'string') problems.add(at('pluginCallTimeout'), `expected a duration such as "2s", got ${describeValue(timeout)}`);
     if (ms !== undefined) options.pluginCallTimeoutMs = ms;
+  }
+
+  const readyTimeout = document['pluginReadyTimeout'];
+  if (readyTimeout !== undefined && readyTimeout !== null) {
+    const ms = typeof readyTimeout === 'string' ? timeoutMs(readyTimeout, at('pluginReadyTimeout'), problems) : undefined;
+    if (typeof readyTimeout !== 'string') problems.add(at('pluginReadyTimeout'), `expected a duration such as "30s", got ${describeValue(readyTimeout)}`);
+    if (ms !== undefined) options.pluginReadyTimeoutMs = ms;
   }
 
   const machineInfo = document['machineInfoFile'];

@@ -216,6 +216,10 @@ async function kerneletOptions(commandLine: ParsedCommandLine, problems: Problem
     const ms = timeoutMs(given['pluginCallTimeout'], '--plugin-call-timeout', problems);
     if (ms !== undefined) options.pluginCallTimeoutMs = ms;
   }
+  if (typeof given['pluginReadyTimeout'] === 'string') {
+    const ms = timeoutMs(given['pluginReadyTimeout'], '--plugin-ready-timeout', problems);
+    if (ms !== undefined) options.pluginReadyTimeoutMs = ms;
+  }
   if (typeof given['machineInfoFile'] === 'string' && given['machineInfoFile'] !== '') options.machineInfoFile = given['machineInfoFile'];
   if (given['dryRun'] === true) options.dryRun = true;
   return options;

@@ -14,6 +14,7 @@ import { PodManager } from '../pods/pod-manager.js';
 import { isHostNetwork } from '../pods/pod-naming.js';
 import { PodRuntime } from '../pods/pod-runtime.js';
 import type { Registry } from 'prom-client';
+import { TopologyManager } from '../topology/topology-manager.js';
 import { CriMetrics } from './cri-metrics.js';
 import { RuntimeEndpoints } from './cri-module-tokens.js';
 import { parseResolvConf, podDNSConfig, type HostDNS } from './dns-config.js';
@@ -113,6 +114,7 @@ export const criModule = new ContainerModule(({ bind }) => {
         node: NodeStatus,
         state: RuntimeState,
         logger: Logger,
+        topology: TopologyManager,
       ) => {
         const k = options.kubelet;
         let hostDNS: HostDNS = { servers: [], searches: [], options: [] };
@@ -143,11 +145,12 @@ export const criModule = new ContainerModule(({ bind }) => {
               const a = node.allocatable();
               return { cpuMilli: Number(a.get('cpu')?.milliValue() ?? 0n), memoryBytes: Number(a.get('memory')?.value() ?? 0n) };
             },
+            allocation: (podUID, containerName) => topology.allocationFor(podUID, containerName),
           },
           logger.child({ component: 'runtime-manager' }),
         );
       },
-      [AgentOptions, NodeName, RuntimeService, ImagePullerToken, RuntimeStatusReaderToken, CrashLoopBackoff, PodCgroups, NodeStatus, RuntimeState, Logger],
+      [AgentOptions, NodeName, RuntimeService, ImagePullerToken, RuntimeStatusReaderToken, CrashLoopBackoff, PodCgroups, NodeStatus, RuntimeState, Logger, TopologyManager],
     )
     .inSingletonScope();
 });

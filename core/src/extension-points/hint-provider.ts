@@ -1,6 +1,6 @@
-import type { AllocateResult, ContainerAllocation, Pod, ProviderHints, TopologyHint } from '@kernelet/sdk/common';
+import type { AllocateResult, AllocationList, Pod, ProviderHints, TopologyHint } from '@kernelet/sdk/common';
 
-export type { AllocateResult, ContainerAllocation, ProviderHints, ResourceHints, TopologyHint } from '@kernelet/sdk/common';
+export type { AllocateResult, AllocationList, ContainerAllocation, ProviderHints, ResourceHints, SharedAllocation, TopologyHint } from '@kernelet/sdk/common';
 
 /**
  * A resource manager taking part in NUMA-aware placement.
@@ -18,7 +18,8 @@ export interface HintProvider {
   /** Reserves resources under the chosen hint. Idempotent per container. */
   allocate(pod: Pod, containerName: string, hint: TopologyHint): Promise<AllocateResult>;
   removeContainer(podUID: string, containerName: string): Promise<void>;
-  listAllocations(): Promise<readonly ContainerAllocation[]>;
+  /** Everything handed out, plus what containers without an allocation of their own get. */
+  listAllocations(): Promise<AllocationList>;
 }
 export const HintProvider = Symbol('HintProvider');
 export const HINT_PROVIDER_SERVICE = 'v1alpha1.HintProvider';

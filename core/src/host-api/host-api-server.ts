@@ -31,6 +31,7 @@ export class HostApiServer implements Startable {
       listPods: (_call, callback) => {
         callback(null, {
           pods: this.pods.list().map((r) => ({ pod: podToWire(r.pod), qosClass: r.qosClass, priority: r.priority, terminating: r.terminating })),
+          synced: this.pods.synced,
         });
       },
       terminatePod: (call, callback) => {

@@ -67,6 +67,8 @@ interface PluginRecord {
   lastError: string | null;
   registeredSince: Date | null;
   pid: number | null;
+  /** Registered at least once from this socket: its return is expected while the socket exists. */
+  wasRegistered: boolean;
   busy: boolean;
   retryable: boolean;
   failures: number;
@@ -124,6 +126,11 @@ export class PluginRegistry {
   onDidChange(listener: (event: RegistryEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Names of plugins that registered from a socket that is still there but are not registered now. */
+  lost(): string[] {
+    return [...this.records.values()].filter((r) => r.wasRegistered && r.state !== 'registered').map((r) => r.name);
   }
 
   list(): PluginView[] {
@@ -249,6 +256,7 @@ export class PluginRegistry {
     record.retryable = false;
     record.failures = 0;
     record.registeredSince = new Date();
+    record.wasRegistered = true;
     this.contributions.addPlugin(name, child);
     this.metrics.pluginRegistrations.inc({ result: 'registered' });
     this.metrics.registeredPlugins.inc();
@@ -383,6 +391,7 @@ function newRecord(entry: RegistryEntry): PluginRecord {
     lastError: null,
     registeredSince: null,
     pid: null,
+    wasRegistered: false,
     busy: false,
     retryable: false,
     failures: 0,

@@ -11,6 +11,7 @@ import { hostApiSocketPath } from '../host-api/host-api-socket.js';
 import { Logger } from '../logging/logger.js';
 import { AgentMetrics } from '../metrics/metrics.js';
 import { AGENT_VERSION } from '../version.js';
+import { PluginReadiness } from './plugin-readiness.js';
 import { PluginRegistry } from './plugin-registry.js';
 
 /** How often the registry directory is rescanned in case a filesystem event was missed. */
@@ -35,6 +36,7 @@ export const registryModule = new ContainerModule(({ bind }) => {
         hostEndpoint: hostApiSocketPath(options.flags.rootDir),
         callTimeoutMs: options.kernelet.pluginCallTimeoutMs,
         agentVersion: AGENT_VERSION,
+        featureGates: { ...options.featureGates },
       });
     },
     [AgentOptions, NodeName, Machine],
@@ -59,5 +61,6 @@ export const registryModule = new ContainerModule(({ bind }) => {
       [AgentOptions, AgentContainer, Contributions, Logger, AgentMetrics, PluginConfigureRequest],
     )
     .inSingletonScope();
+  bind(PluginReadiness).toSelf().inSingletonScope();
   bind(Startable).toResolvedValue((registry: PluginRegistry): Startable => ({ name: 'plugin-registry', start: () => registry.start(), stop: () => registry.stop() }), [PluginRegistry]);
 });

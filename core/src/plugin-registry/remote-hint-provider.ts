@@ -4,8 +4,9 @@ import {
   hintToWire,
   podToWire,
   providerHintsFromWire,
+  sharedAllocationFromWire,
   type AllocateResult,
-  type ContainerAllocation,
+  type AllocationList,
   type Pod,
   type ProviderHints,
   type TopologyHint,
@@ -47,8 +48,11 @@ export class RemoteHintProvider implements HintProvider {
     await this.connection.unary(v1alpha1.HintProviderService.removeContainer, { podUid: podUID, containerName });
   }
 
-  async listAllocations(): Promise<readonly ContainerAllocation[]> {
+  async listAllocations(): Promise<AllocationList> {
     const response = await this.connection.unary(v1alpha1.HintProviderService.listAllocations, {});
-    return response.allocations.map(allocationFromWire);
+    return {
+      allocations: response.allocations.map(allocationFromWire),
+      shared: response.shared ? sharedAllocationFromWire(response.shared) : null,
+    };
   }
 }

@@ -32,6 +32,8 @@ export interface PodLifecycleOptions {
   /** Sources that must have been seen before pods found in the runtime are stopped. */
   expectedSources: () => readonly string[];
   sourcesSeen: (expected: readonly string[]) => boolean;
+  /** Gives back what resource managers allocated to a pod that has stopped for good. */
+  releasePod?: (uid: string, containerNames: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -234,6 +236,10 @@ export class PodLifecycle implements PodSyncer {
       if (pod) await rm(join(this.options.podLogsDir, podLogDirName(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', uid)), { recursive: true, force: true });
     }
     if (!(await this.cgroups.removePodCgroup(uid))) this.logger.debug({ podUID: uid }, 'pod cgroup still busy; housekeeping removes it later');
+    if (this.options.releasePod) {
+      const names = [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])].map((c) => c.name);
+      await this.options.releasePod(uid, names).catch((error: Error) => this.logger.warn({ podUID: uid, err: error.message }, 'releasing the pod resources failed'));
+    }
     if (deleted && pod) this.logger.info({ pod: podKey(pod), podUID: uid }, 'pod removed');
   }
 
@@ -272,6 +278,8 @@ export class PodLifecycle implements PodSyncer {
     if (this.stopped || !this.runtimeState.runtimeUp) return;
     const expected = this.options.expectedSources();
     if (!this.options.sourcesSeen(expected)) return;
+    // Every source has been heard from: a pod missing from the store is really gone.
+    this.podStore.synced = true;
     const runtimePods = this.pleg.runtimePods();
     if (!runtimePods) return;
     const known = this.workers.knownUIDs();

@@ -25,6 +25,11 @@ export interface TerminateRequest {
  */
 @injectable()
 export class PodStore {
+  /**
+   * True once every pod source has been heard from: only then is a pod missing from the
+   * store really gone (plugins drop state for absent pods only when it is set).
+   */
+  synced = false;
   private readonly pods = new Map<string, PodRecord>();
   private readonly terminateListeners = new Set<(record: PodRecord, request: TerminateRequest) => void>();
 

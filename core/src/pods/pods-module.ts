@@ -20,6 +20,8 @@ import { expectedPodSources } from './pod-source-plugins.js';
 import { PodSourceWatcher } from './pod-source-watcher.js';
 import { PodStore } from './pod-store.js';
 import { podsRoutes } from './pods-routes.js';
+import { TopologyManager } from '../topology/topology-manager.js';
+import { HintProvider } from '../extension-points/hint-provider.js';
 
 function ms(text: string | undefined, fallback: number): number {
   if (!text) return fallback;
@@ -57,7 +59,22 @@ export const podsModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(PodLifecycle)
     .toResolvedValue(
-      (options: AgentOptions, manager: PodManager, store: PodStore, admission: AdmissionChain, runtime: PodRuntime, cache: PodStatusCache, pleg: Pleg, cgroups: PodCgroups, state: RuntimeState, node: NodeStatus, config: PodConfig, logger: Logger) => {
+      (
+        options: AgentOptions,
+        manager: PodManager,
+        store: PodStore,
+        admission: AdmissionChain,
+        runtime: PodRuntime,
+        cache: PodStatusCache,
+        pleg: Pleg,
+        cgroups: PodCgroups,
+        state: RuntimeState,
+        node: NodeStatus,
+        config: PodConfig,
+        logger: Logger,
+        topology: TopologyManager,
+        contributions: Contributions,
+      ) => {
         const k = options.kubelet;
         const expected = expectedPodSources(options);
         return new PodLifecycle(
@@ -69,6 +86,11 @@ export const podsModule = new ContainerModule(({ bind }) => {
             containerGCPeriodMs: 60_000,
             expectedSources: () => expected,
             sourcesSeen: (sources) => config.seenAll(sources),
+            releasePod: async (uid, names) => {
+              topology.removePod(uid);
+              const providers = contributions.getAll<HintProvider>(HintProvider);
+              await Promise.all(providers.flatMap((p) => names.map((name) => p.removeContainer(uid, name))));
+            },
           },
           manager,
           store,
@@ -82,7 +104,7 @@ export const podsModule = new ContainerModule(({ bind }) => {
           logger.child({ component: 'pods' }),
         );
       },
-      [AgentOptions, PodManager, PodStore, AdmissionChain, PodRuntime, PodStatusCache, Pleg, PodCgroups, RuntimeState, NodeStatus, PodConfig, Logger],
+      [AgentOptions, PodManager, PodStore, AdmissionChain, PodRuntime, PodStatusCache, Pleg, PodCgroups, RuntimeState, NodeStatus, PodConfig, Logger, TopologyManager, Contributions],
     )
     .inSingletonScope();
   bind(Startable).toResolvedValue(

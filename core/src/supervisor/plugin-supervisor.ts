@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import type { Startable } from '../agent/lifecycle.js';
 import { AgentOptions } from '../config/agent-options.js';
 import { Logger } from '../logging/logger.js';
@@ -27,6 +27,10 @@ interface SupervisedProcess {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Where plugin processes write their logs: the agent's stdout (default), its stderr, or nowhere. */
+export const PluginProcessOutput = Symbol('PluginProcessOutput');
+export type PluginProcessOutput = 'inherit' | 'stderr' | 'ignore';
+
 const INITIAL_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 60_000;
 /** A process that stayed up this long starts its backoff afresh when it next dies. */
@@ -48,6 +52,7 @@ export class PluginSupervisor implements Startable {
   constructor(
     @inject(AgentOptions) private readonly options: AgentOptions,
     @inject(Logger) private readonly logger: Logger,
+    @inject(PluginProcessOutput) @optional() private readonly output: PluginProcessOutput = 'inherit',
   ) {
     this.hostEntry = createRequire(import.meta.url).resolve('@kernelet/sdk/plugin-host');
   }
@@ -101,7 +106,8 @@ export class PluginSupervisor implements Startable {
 
   private launch(p: SupervisedProcess): void {
     const args = [this.hostEntry, '--root-dir', this.options.flags.rootDir, ...p.plugins.flatMap((spec) => ['--plugin', spec])];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+    const out = this.output === 'stderr' ? process.stderr : this.output;
+    const child = spawn(process.execPath, args, { stdio: ['ignore', out, this.output === 'ignore' ? 'ignore' : 'inherit'], env: process.env });
     p.child = child;
     p.state = 'running';
     p.startedAt = Date.now();

@@ -43,3 +43,16 @@ export function forEachMask(ids: readonly number[], fn: (mask: NUMAMask) => void
   };
   for (let size = 1; size <= bits.length; size++) choose(0, size, 0n);
 }
+
+/**
+ * The kubelet's notion of a narrower affinity: fewer NUMA nodes, or as many nodes and
+ * a smaller value as a binary number (so {1,2} is narrower than {0,3}: the comparison
+ * is on the highest differing node, not on "more low nodes"). Hint providers use it to
+ * pick the minimal mask among their candidates; the topology manager ranks merged
+ * hints the same way.
+ */
+export function maskIsNarrowerThan(a: NUMAMask, b: NUMAMask): boolean {
+  const ca = maskCount(a);
+  const cb = maskCount(b);
+  return ca === cb ? a < b : ca < cb;
+}

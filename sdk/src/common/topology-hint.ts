@@ -35,6 +35,15 @@ export interface ContainerAllocation {
   resourceDevices?: readonly { resourceName: string; deviceIds: readonly string[]; numaAffinity: NUMAMask | null }[];
 }
 
+/** What every container without an allocation of its own gets from a provider (e.g. the shared CPU pool). */
+export type SharedAllocation = Omit<ContainerAllocation, 'podUID' | 'containerName'>;
+
+/** Everything a provider has handed out, and the shared allocation (null when it has none). */
+export interface AllocationList {
+  allocations: readonly ContainerAllocation[];
+  shared: SharedAllocation | null;
+}
+
 export type AllocateResult =
   | { ok: true; allocation: ContainerAllocation }
   | { ok: false; reason: string; message: string };

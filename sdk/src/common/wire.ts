@@ -6,7 +6,7 @@
 import type { v1alpha1 } from '@kernelet/proto';
 import type { Pod } from './k8s-types.js';
 import { maskIds, maskOf } from './numa-mask.js';
-import type { ContainerAllocation, ProviderHints, ResourceHints, TopologyHint } from './topology-hint.js';
+import type { ContainerAllocation, ProviderHints, ResourceHints, SharedAllocation, TopologyHint } from './topology-hint.js';
 
 /** A message from the far side that does not mean anything valid. */
 export class WireError extends Error {
@@ -82,6 +82,15 @@ export function allocationToWire(a: ContainerAllocation): v1alpha1.ContainerAllo
       numaAffinity: r.numaAffinity === null ? undefined : { nodes: maskIds(r.numaAffinity) },
     })),
   };
+}
+
+export function sharedAllocationToWire(shared: SharedAllocation): v1alpha1.ContainerAllocation {
+  return allocationToWire({ ...shared, podUID: '', containerName: '' });
+}
+
+export function sharedAllocationFromWire(m: v1alpha1.ContainerAllocation): SharedAllocation {
+  const { podUID: _podUID, containerName: _containerName, ...shared } = allocationFromWire(m);
+  return shared;
 }
 
 export function allocationFromWire(m: v1alpha1.ContainerAllocation): ContainerAllocation {

@@ -6,8 +6,9 @@ import {
   podFromWire,
   podToWire,
   providerHintsFromWire,
+  sharedAllocationFromWire,
   type AllocateResult,
-  type ContainerAllocation,
+  type AllocationList,
   type Pod,
   type ProviderHints,
   type TopologyHint,
@@ -27,7 +28,7 @@ export interface FakeAgentSession {
   getPodTopologyHints(pod: Pod): Promise<ProviderHints>;
   allocate(pod: Pod, containerName: string, hint: TopologyHint): Promise<AllocateResult>;
   removeContainer(podUID: string, containerName: string): Promise<void>;
-  listAllocations(): Promise<ContainerAllocation[]>;
+  listAllocations(): Promise<AllocationList>;
   getNodeStatus(nodeName: string): Promise<NodeStatusReport>;
   /** The pod updates the plugin streams, as they come. */
   watchPods(onUpdate: (op: string, pods: Pod[]) => void): () => void;
@@ -61,6 +62,7 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
     hostEndpoint: '',
     callTimeoutMs: timeoutMs,
     agentVersion: 'test',
+    featureGates: {},
     ...options.configure,
   });
   await call(pluginregistration.RegistrationService.notifyRegistrationStatus, { pluginRegistered: true, error: '' });
@@ -86,7 +88,8 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
       await call(v1alpha1.HintProviderService.removeContainer, { podUid: podUID, containerName });
     },
     async listAllocations() {
-      return (await call(v1alpha1.HintProviderService.listAllocations, {})).allocations.map(allocationFromWire);
+      const r = await call(v1alpha1.HintProviderService.listAllocations, {});
+      return { allocations: r.allocations.map(allocationFromWire), shared: r.shared ? sharedAllocationFromWire(r.shared) : null };
     },
     async getNodeStatus(nodeName) {
       const r = await call(v1alpha1.StatusFuncService.getNodeStatus, { nodeName });

@@ -1,7 +1,12 @@
 import { printTable, type Bench } from './bench.js';
 
 /** Every benchmark; add one by adding its module here. Pass names to run a subset. */
-const benches: readonly (() => Promise<{ bench: Bench }>)[] = [];
+const benches: readonly (() => Promise<{ bench: Bench }>)[] = [
+  () => import('./plugin-round-trip.bench.js'),
+  () => import('./cpu-allocation.bench.js'),
+  () => import('./topology-merge.bench.js'),
+  () => import('./admission.bench.js'),
+];
 
 const only = process.argv.slice(2);
 for (const load of benches) {

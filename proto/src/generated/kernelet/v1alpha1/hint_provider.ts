@@ -116,6 +116,11 @@ export interface ListAllocationsRequest {
 
 export interface ListAllocationsResponse {
   allocations: ContainerAllocation[];
+  /**
+   * What every container without an allocation of its own gets (e.g. the shared CPU pool,
+   * all memory nodes); pod_uid and container_name are empty. The agent re-applies it when it changes.
+   */
+  shared?: ContainerAllocation | undefined;
 }
 
 function createBaseGetTopologyHintsRequest(): GetTopologyHintsRequest {
@@ -1673,13 +1678,16 @@ export const ListAllocationsRequest: MessageFns<ListAllocationsRequest> = {
 };
 
 function createBaseListAllocationsResponse(): ListAllocationsResponse {
-  return { allocations: [] };
+  return { allocations: [], shared: undefined };
 }
 
 export const ListAllocationsResponse: MessageFns<ListAllocationsResponse> = {
   encode(message: ListAllocationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.allocations) {
       ContainerAllocation.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.shared !== undefined) {
+      ContainerAllocation.encode(message.shared, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1705,6 +1713,14 @@ export const ListAllocationsResponse: MessageFns<ListAllocationsResponse> = {
             message.allocations.push(ContainerAllocation.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.shared = ContainerAllocation.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1722,6 +1738,7 @@ export const ListAllocationsResponse: MessageFns<ListAllocationsResponse> = {
       allocations: globalThis.Array.isArray(object?.allocations)
         ? object.allocations.map((e: any) => ContainerAllocation.fromJSON(e))
         : [],
+      shared: isSet(object.shared) ? ContainerAllocation.fromJSON(object.shared) : undefined,
     };
   },
 
@@ -1729,6 +1746,9 @@ export const ListAllocationsResponse: MessageFns<ListAllocationsResponse> = {
     const obj: any = {};
     if (message.allocations?.length) {
       obj.allocations = message.allocations.map((e) => ContainerAllocation.toJSON(e));
+    }
+    if (message.shared !== undefined) {
+      obj.shared = ContainerAllocation.toJSON(message.shared);
     }
     return obj;
   },
@@ -1739,6 +1759,9 @@ export const ListAllocationsResponse: MessageFns<ListAllocationsResponse> = {
   fromPartial(object: DeepPartial<ListAllocationsResponse>): ListAllocationsResponse {
     const message = createBaseListAllocationsResponse();
     message.allocations = object.allocations?.map((e) => ContainerAllocation.fromPartial(e)) || [];
+    message.shared = (object.shared !== undefined && object.shared !== null)
+      ? ContainerAllocation.fromPartial(object.shared)
+      : undefined;
     return message;
   },
 };

@@ -37,6 +37,11 @@ export interface PodInfo {
 
 export interface ListPodsResponse {
   pods: PodInfo[];
+  /**
+   * True once the agent has heard from every pod source at least once: only then is a pod
+   * missing from this list really gone (plugins drop state of absent pods only when synced).
+   */
+  synced: boolean;
 }
 
 export interface TerminatePodRequest {
@@ -226,13 +231,16 @@ export const PodInfo: MessageFns<PodInfo> = {
 };
 
 function createBaseListPodsResponse(): ListPodsResponse {
-  return { pods: [] };
+  return { pods: [], synced: false };
 }
 
 export const ListPodsResponse: MessageFns<ListPodsResponse> = {
   encode(message: ListPodsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.pods) {
       PodInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.synced !== false) {
+      writer.uint32(16).bool(message.synced);
     }
     return writer;
   },
@@ -258,6 +266,14 @@ export const ListPodsResponse: MessageFns<ListPodsResponse> = {
             message.pods.push(PodInfo.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.synced = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -271,13 +287,19 @@ export const ListPodsResponse: MessageFns<ListPodsResponse> = {
   },
 
   fromJSON(object: any): ListPodsResponse {
-    return { pods: globalThis.Array.isArray(object?.pods) ? object.pods.map((e: any) => PodInfo.fromJSON(e)) : [] };
+    return {
+      pods: globalThis.Array.isArray(object?.pods) ? object.pods.map((e: any) => PodInfo.fromJSON(e)) : [],
+      synced: isSet(object.synced) ? globalThis.Boolean(object.synced) : false,
+    };
   },
 
   toJSON(message: ListPodsResponse): unknown {
     const obj: any = {};
     if (message.pods?.length) {
       obj.pods = message.pods.map((e) => PodInfo.toJSON(e));
+    }
+    if (message.synced !== false) {
+      obj.synced = message.synced;
     }
     return obj;
   },
@@ -288,6 +310,7 @@ export const ListPodsResponse: MessageFns<ListPodsResponse> = {
   fromPartial(object: DeepPartial<ListPodsResponse>): ListPodsResponse {
     const message = createBaseListPodsResponse();
     message.pods = object.pods?.map((e) => PodInfo.fromPartial(e)) || [];
+    message.synced = object.synced ?? false;
     return message;
   },
 };

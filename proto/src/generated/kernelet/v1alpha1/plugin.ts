@@ -35,6 +35,16 @@ export interface ConfigureRequest {
   /** Deadline the agent applies to each call into this plugin. */
   callTimeoutMs: number;
   agentVersion: string;
+  /**
+   * The effective value of every feature gate the agent knows (defaults included), so a
+   * plugin needs no table of gate defaults of its own.
+   */
+  featureGates: { [key: string]: boolean };
+}
+
+export interface ConfigureRequest_FeatureGatesEntry {
+  key: string;
+  value: boolean;
 }
 
 export interface ConfigureResponse {
@@ -52,6 +62,7 @@ function createBaseConfigureRequest(): ConfigureRequest {
     hostEndpoint: "",
     callTimeoutMs: 0,
     agentVersion: "",
+    featureGates: {},
   };
 }
 
@@ -81,6 +92,9 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
     if (message.agentVersion !== "") {
       writer.uint32(66).string(message.agentVersion);
     }
+    globalThis.Object.entries(message.featureGates).forEach(([key, value]: [string, boolean]) => {
+      ConfigureRequest_FeatureGatesEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
+    });
     return writer;
   },
 
@@ -161,6 +175,17 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
             message.agentVersion = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            const entry9 = ConfigureRequest_FeatureGatesEntry.decode(reader, reader.uint32());
+            if (entry9.value !== undefined) {
+              message.featureGates[entry9.key] = entry9.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -215,6 +240,33 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
         : isSet(object.agent_version)
         ? globalThis.String(object.agent_version)
         : "",
+      featureGates: isObject(object.featureGates)
+        ? (globalThis.Object.entries(object.featureGates) as [string, any][]).reduce(
+          (acc: { [key: string]: boolean }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Boolean(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.feature_gates)
+        ? (globalThis.Object.entries(object.feature_gates) as [string, any][]).reduce(
+          (acc: { [key: string]: boolean }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Boolean(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -244,6 +296,15 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
     if (message.agentVersion !== "") {
       obj.agentVersion = message.agentVersion;
     }
+    if (message.featureGates) {
+      const entries = globalThis.Object.entries(message.featureGates) as [string, boolean][];
+      if (entries.length > 0) {
+        obj.featureGates = {};
+        entries.forEach(([k, v]) => {
+          obj.featureGates[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -260,6 +321,100 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
     message.hostEndpoint = object.hostEndpoint ?? "";
     message.callTimeoutMs = object.callTimeoutMs ?? 0;
     message.agentVersion = object.agentVersion ?? "";
+    message.featureGates = (globalThis.Object.entries(object.featureGates ?? {}) as [string, boolean][]).reduce(
+      (acc: { [key: string]: boolean }, [key, value]: [string, boolean]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Boolean(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseConfigureRequest_FeatureGatesEntry(): ConfigureRequest_FeatureGatesEntry {
+  return { key: "", value: false };
+}
+
+export const ConfigureRequest_FeatureGatesEntry: MessageFns<ConfigureRequest_FeatureGatesEntry> = {
+  encode(message: ConfigureRequest_FeatureGatesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== false) {
+      writer.uint32(16).bool(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigureRequest_FeatureGatesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigureRequest_FeatureGatesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfigureRequest_FeatureGatesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Boolean(object.value) : false,
+    };
+  },
+
+  toJSON(message: ConfigureRequest_FeatureGatesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== false) {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConfigureRequest_FeatureGatesEntry>): ConfigureRequest_FeatureGatesEntry {
+    return ConfigureRequest_FeatureGatesEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConfigureRequest_FeatureGatesEntry>): ConfigureRequest_FeatureGatesEntry {
+    const message = createBaseConfigureRequest_FeatureGatesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? false;
     return message;
   },
 };
@@ -404,6 +559,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -1,0 +1,10 @@
+export * from './topology-manager.js';
+export * from './merge-hints.js';
+export * from './numa-info.js';
+export * from './policy.js';
+export * from './policy-options.js';
+export * from './scope.js';
+export * from './topology-config-error.js';
+export type { ClosureStrategy } from './and-closure.js';
+export * from './kubelet-topology-settings.js';
+export * from './hints-document.js';

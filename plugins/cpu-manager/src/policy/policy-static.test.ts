@@ -1,0 +1,283 @@
+import { describe, expect, it } from 'vitest';
+import { CPUSet, maskIds, maskOf, type ProviderHints } from '@kernelet/sdk/common';
+import { loadCases, loadTopology, makePod, type PodCase } from '../fixtures.test-helper.js';
+import { parseFeatureGates } from '../config/feature-gates.js';
+import { SMTAlignmentError, StateValidationError } from '../errors.js';
+import { MemoryState } from '../state/state.js';
+import { CPUAllocationError } from '../topology/cpu-assignment.js';
+import { DEFAULT_STATIC_POLICY_OPTIONS, FULL_PCPUS_ONLY, parseStaticPolicyOptions } from './policy-options.js';
+import { StaticPolicy } from './policy-static.js';
+
+type Assignments = Record<string, Record<string, string>>;
+
+interface PolicyCase {
+  name: string;
+  topology: string;
+  numReserved?: number;
+  reserved?: string;
+  options?: Record<string, string>;
+  alpha?: boolean;
+  assignments?: Assignments;
+  defaultCpuSet: string;
+}
+
+interface StartCase extends PolicyCase {
+  expectDefault?: string;
+  error?: { kind: 'corrupt' | 'stale'; field: string; problem: string };
+}
+
+interface AllocateCase extends PolicyCase {
+  optionsInsensitive?: boolean;
+  pod: PodCase;
+  hint?: number[] | null;
+  expect?: string | null;
+  expectSize?: number;
+  expectNUMANodes?: number;
+  error?: string;
+  reason?: string;
+}
+
+interface ReuseCase {
+  name: string;
+  topology: string;
+  pod: PodCase;
+  defaultCpuSet: string;
+  expectDefaultAfterAlloc: string;
+  remove?: string;
+  expectDefaultAfterRemove?: string;
+}
+
+interface RemoveCase extends PolicyCase {
+  remove: [string, string];
+  expectDefault: string;
+}
+
+interface MaskCase {
+  name: string;
+  topology: string;
+  request: number;
+  hint: number[] | null;
+  expect: string;
+}
+
+interface HintCase {
+  name: string;
+  topology: string;
+  numReserved?: number;
+  options?: Record<string, string>;
+  request: string;
+  limit?: string;
+  assignments?: Assignments;
+  defaultCpuSet: string;
+  expect: [number[], boolean][] | null;
+}
+
+const policyCases = loadCases<{
+  start: StartCase[];
+  allocate: AllocateCase[];
+  allocateWithMask: MaskCase[];
+  reuse: ReuseCase[];
+  remove: RemoveCase[];
+}>('static-policy');
+const hintCases = loadCases<{ hints: HintCase[]; alignBySocket: HintCase[] }>('topology-hints');
+
+function policyFor(c: { topology: string; numReserved?: number; reserved?: string; options?: Record<string, string>; alpha?: boolean }): StaticPolicy {
+  const gates = parseFeatureGates({ CPUManagerPolicyAlphaOptions: c.alpha ?? true });
+  const options = parseStaticPolicyOptions(new Map(Object.entries(c.options ?? {})), gates);
+  const reserved = CPUSet.parse(c.reserved ?? '');
+  return new StaticPolicy(loadTopology(c.topology), c.numReserved ?? reserved.size, reserved, options);
+}
+
+function stateFor(c: { defaultCpuSet: string; assignments?: Assignments }): MemoryState {
+  const assignments = new Map(
+    Object.entries(c.assignments ?? {}).map(([pod, containers]) => [
+      pod,
+      new Map(Object.entries(containers).map(([name, cpus]) => [name, CPUSet.parse(cpus)])),
+    ]),
+  );
+  return new MemoryState(CPUSet.parse(c.defaultCpuSet), assignments);
+}
+
+function hintsAsData(hints: ProviderHints): [number[], boolean][] | null {
+  const cpu = hints.get('cpu');
+  if (cpu === undefined) return null;
+  return (cpu ?? []).map((h) => [h.numaAffinity === null ? [] : maskIds(h.numaAffinity), h.preferred]);
+}
+
+describe('StaticPolicy.start', () => {
+  it.each(policyCases.start)('$name', (c) => {
+    const policy = policyFor(c);
+    const state = stateFor(c);
+    if (c.error) {
+      const err = (() => {
+        try {
+          policy.start(state);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(StateValidationError);
+      expect(err).toMatchObject({ kind: c.error.kind, field: c.error.field });
+      expect((err as StateValidationError).problem).toContain(c.error.problem);
+      return;
+    }
+    policy.start(state);
+    expect(state.defaultCPUSet().toString()).toBe(c.expectDefault);
+  });
+});
+
+describe('StaticPolicy.allocate', () => {
+  const rows = policyCases.allocate.flatMap((c) =>
+    c.optionsInsensitive
+      ? [
+          { ...c, name: `${c.name} (no options)` },
+          { ...c, name: `${c.name} (${FULL_PCPUS_ONLY})`, options: { [FULL_PCPUS_ONLY]: 'true' } },
+        ]
+      : [c],
+  );
+
+  it.each(rows)('$name', (c) => {
+    const policy = policyFor(c);
+    const state = stateFor(c);
+    const pod = makePod(c.pod);
+    const container = pod.spec?.containers[0];
+    if (!container) throw new Error('case without container');
+    const hint = c.hint ? { numaAffinity: maskOf(c.hint), preferred: true } : null;
+    const allocate = (): void => policy.allocate(state, pod, container, hint);
+
+    if (c.error !== undefined) {
+      expect(allocate).toThrow(c.reason === 'SMTAlignmentError' ? SMTAlignmentError : CPUAllocationError);
+      expect(allocate).toThrow(c.error);
+      expect(state.getCPUSet(c.pod.uid, container.name)).toBeUndefined();
+      return;
+    }
+    allocate();
+    const got = state.getCPUSet(c.pod.uid, container.name);
+    if (c.expect === null) {
+      expect(got).toBeUndefined();
+      return;
+    }
+    if (!got) throw new Error('no allocation');
+    if (c.expect !== undefined) expect(got.toString()).toBe(c.expect);
+    if (c.expectSize !== undefined) expect(got.size).toBe(c.expectSize);
+    if (c.expectNUMANodes !== undefined) {
+      const topo = loadTopology(c.topology);
+      expect(new Set([...got].map((cpu) => topo.info(cpu).numa)).size).toBe(c.expectNUMANodes);
+    }
+    expect(got.intersection(state.defaultCPUSet()).isEmpty()).toBe(true);
+    expect(got.intersection(policy.reserved).isEmpty()).toBe(true);
+  });
+
+  it('is idempotent: a second call keeps the CPUs and the shared pool', () => {
+    const policy = policyFor({ topology: 'cpu-dual-socket-ht', numReserved: 1 });
+    const state = new MemoryState(CPUSet.parse('0-11'));
+    const pod = makePod({ uid: 'p', containers: [{ name: 'c', cpu: '4' }] });
+    const container = pod.spec?.containers[0];
+    if (!container) throw new Error('no container');
+    policy.allocate(state, pod, container, null);
+    const first = state.getCPUSet('p', 'c');
+    const shared = state.defaultCPUSet();
+    policy.allocate(state, pod, container, null);
+    expect(state.getCPUSet('p', 'c')).toEqual(first);
+    expect(state.defaultCPUSet()).toEqual(shared);
+  });
+
+  it('keeps a container allocated before full-pcpus-only ran short of whole cores (re-admission after a restart)', () => {
+    const policy = policyFor({ topology: 'cpu-dual-socket-ht', numReserved: 2, options: { [FULL_PCPUS_ONLY]: 'true' } });
+    // 10 of the 10 allocatable CPUs went to the container before the restart.
+    const state = new MemoryState(CPUSet.parse('0,6'), new Map([['p', new Map([['c', CPUSet.parse('1-5,7-11')]])]]));
+    const pod = makePod({ uid: 'p', containers: [{ name: 'c', cpu: '10' }] });
+    const container = pod.spec?.containers[0];
+    if (!container) throw new Error('no container');
+    expect(() => policy.allocate(state, pod, container, null)).not.toThrow();
+    expect(state.getCPUSet('p', 'c')?.toString()).toBe('1-5,7-11');
+  });
+});
+
+describe('StaticPolicy.allocateCPUs under a NUMA affinity', () => {
+  it.each(policyCases.allocateWithMask)('$name', (c) => {
+    const policy = policyFor({ topology: c.topology, numReserved: 0 });
+    const state = new MemoryState();
+    policy.start(state);
+    const got = policy.allocateCPUs(state, c.request, c.hint ? maskOf(c.hint) : null, CPUSet.EMPTY);
+    expect(got.toString()).toBe(CPUSet.parse(c.expect).toString());
+  });
+});
+
+describe('StaticPolicy: init container CPUs reused by app containers', () => {
+  it.each(policyCases.reuse)('$name', (c) => {
+    const policy = policyFor({ topology: c.topology, numReserved: 0 });
+    const state = new MemoryState(CPUSet.parse(c.defaultCpuSet));
+    const pod = makePod(c.pod);
+    for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      policy.allocate(state, pod, container, null);
+    }
+    expect(state.defaultCPUSet().toString()).toBe(c.expectDefaultAfterAlloc);
+    if (c.remove !== undefined) {
+      policy.removeContainer(state, c.pod.uid, c.remove);
+      expect(state.defaultCPUSet().toString()).toBe(c.expectDefaultAfterRemove);
+      expect(state.getCPUSet(c.pod.uid, c.remove)).toBeUndefined();
+    }
+  });
+});
+
+describe('StaticPolicy.removeContainer', () => {
+  it.each(policyCases.remove)('$name', (c) => {
+    const policy = policyFor({ topology: c.topology, numReserved: 0 });
+    const state = stateFor(c);
+    policy.removeContainer(state, c.remove[0], c.remove[1]);
+    expect(state.defaultCPUSet().toString()).toBe(c.expectDefault);
+    expect(state.getCPUSet(c.remove[0], c.remove[1])).toBeUndefined();
+  });
+});
+
+describe('StaticPolicy topology hints', () => {
+  const rows = [...hintCases.hints, ...hintCases.alignBySocket];
+
+  it.each(rows)('container scope: $name', (c) => {
+    const policy = policyFor({ topology: c.topology, numReserved: c.numReserved ?? 0, ...(c.options ? { options: c.options } : {}) });
+    const pod = makePod({ uid: 'fakePod', containers: [{ name: 'fakeContainer', cpu: c.request, ...(c.limit ? { limit: c.limit } : {}) }] });
+    const container = pod.spec?.containers[0];
+    if (!container) throw new Error('no container');
+    expect(hintsAsData(policy.getTopologyHints(stateFor(c), pod, container))).toEqual(c.expect);
+  });
+
+  it.each(rows)('pod scope: $name', (c) => {
+    const policy = policyFor({ topology: c.topology, numReserved: c.numReserved ?? 0, ...(c.options ? { options: c.options } : {}) });
+    const pod = makePod({ uid: 'fakePod', containers: [{ name: 'fakeContainer', cpu: c.request, ...(c.limit ? { limit: c.limit } : {}) }] });
+    expect(hintsAsData(policy.getPodTopologyHints(stateFor(c), pod))).toEqual(c.expect);
+  });
+
+  it('pod scope counts CPUs already assigned to some containers of the pod', () => {
+    const policy = policyFor({ topology: 'cpu-dual-socket-ht-contiguous', numReserved: 0 });
+    const pod = makePod({ uid: 'p', containers: [{ name: 'a', cpu: '2' }, { name: 'b', cpu: '2' }] });
+    // a holds 2 CPUs of NUMA 0, so every hint must include NUMA 0, even though NUMA 1 alone has room.
+    const state = stateFor({ defaultCpuSet: '1-5,9-11', assignments: { p: { a: '0,6' } } });
+    expect(hintsAsData(policy.getPodTopologyHints(state, pod))).toEqual([[[0], true], [[0, 1], false]]);
+    // With one free CPU left on NUMA 0, only both nodes together can hold the pod.
+    const tight = stateFor({ defaultCpuSet: '1,3-5,9-11', assignments: { p: { a: '0,6' } } });
+    expect(hintsAsData(policy.getPodTopologyHints(tight, pod))).toEqual([[[0, 1], false]]);
+  });
+});
+
+describe('StaticPolicy.podGuaranteedCPUs', () => {
+  const c = (cpu: string, restartPolicy?: 'Always') => ({ name: `c${Math.random()}`, cpu, ...(restartPolicy ? { restartPolicy } : {}) });
+  const policy = new StaticPolicy(loadTopology('cpu-single-socket-ht'), 0, CPUSet.EMPTY, DEFAULT_STATIC_POLICY_OPTIONS);
+  it.each([
+    ['TestCase01: if requestedCPU == 0, Pod is not Guaranteed Qos', [c('0')], [c('0')], 0],
+    ['TestCase02: if requestedCPU == 0, Pod is not Guaranteed Qos', [c('0')], [c('2')], 0],
+    ['TestCase03: if requestedCPU == 0, Pod is not Guaranteed Qos', [c('2')], [c('0')], 0],
+    ['TestCase04: Guaranteed Pod requests 2 CPUs', [c('2')], [c('2')], 2],
+    ['TestCase05: Guaranteed Pod requests 5 CPUs', [c('5')], [c('5')], 5],
+    ['TestCase06: app containers request more than init containers', [c('2')], [c('5')], 5],
+    ['TestCase07: init containers request more than app containers', [c('5')], [c('2')], 5],
+    ['TestCase08: sum of CPUs requested by multiple containers', [c('2'), c('4')], [c('2'), c('4')], 6],
+    ['TestCase09: restartable init container + regular container', [c('1', 'Always')], [c('1')], 2],
+    ['TestCase10: multiple restartable init containers', [c('5'), c('1', 'Always'), c('2', 'Always'), c('3', 'Always')], [c('1')], 7],
+    ['TestCase11: multiple restartable and regular init containers', [c('5'), c('1', 'Always'), c('2', 'Always'), c('5'), c('3', 'Always')], [c('1')], 8],
+    ['TestCase12: restartable init, regular init and regular container', [c('10', 'Always'), c('200')], [c('100')], 210],
+  ])('%s', (_name, init, containers, expected) => {
+    expect(policy.podGuaranteedCPUs(makePod({ uid: 'p', init, containers }))).toBe(expected);
+  });
+});

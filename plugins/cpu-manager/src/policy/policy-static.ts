@@ -1,0 +1,380 @@
+import {
+  CPUSet,
+  containerRequests,
+  forEachMask,
+  maskCount,
+  maskHas,
+  maskIds,
+  podQOSClass,
+  type Container,
+  type NUMAMask,
+  type Pod,
+  type ProviderHints,
+  type TopologyHint,
+} from '@kernelet/sdk/common';
+import type { Logger } from 'pino';
+import { CpuManagerConfigError, SMTAlignmentError, StateValidationError } from '../errors.js';
+import { assignedCPUs, type State } from '../state/state.js';
+import {
+  takeByTopologyNUMADistributed,
+  takeByTopologyNUMAPacked,
+  type CPUSortingStrategy,
+} from '../topology/cpu-assignment.js';
+import type { CPUTopology } from '../topology/cpu-topology.js';
+import { DEFAULT_STATIC_POLICY_OPTIONS, type StaticPolicyOptions } from './policy-options.js';
+import type { Policy } from './policy.js';
+
+export const POLICY_STATIC = 'static';
+
+const CPU = 'cpu';
+
+/**
+ * Exclusive CPUs for the containers of Guaranteed pods with whole-CPU requests;
+ * everything else shares the rest.
+ *
+ * - shared pool (the state's default set): every CPU not assigned exclusively.
+ *   BestEffort, Burstable and fractional Guaranteed containers run here.
+ * - reserved: CPUs never assigned exclusively (reservedSystemCPUs, or
+ *   kubeReserved + systemReserved cpu rounded up, taken by topology from the lowest
+ *   physical cores). They stay in the shared pool unless strict-cpu-reservation
+ *   keeps them for system daemons alone.
+ * - exclusive: assigned per container and recorded in the state. An app
+ *   container may reuse the CPUs of its pod's (non-sidecar) init containers.
+ */
+export class StaticPolicy implements Policy {
+  readonly name = POLICY_STATIC;
+  readonly reserved: CPUSet;
+  /** The reserved CPUs and their core siblings: never part of a full-pcpus-only allocation. */
+  readonly reservedPhysical: CPUSet;
+  private readonly cpuGroupSize: number;
+  /** CPUs of init containers that later containers of the same pod may take; only the latest pod is kept. */
+  private readonly cpusToReuse = new Map<string, CPUSet>();
+
+  constructor(
+    private readonly topo: CPUTopology,
+    numReservedCPUs: number,
+    reservedCPUs: CPUSet,
+    readonly options: StaticPolicyOptions = DEFAULT_STATIC_POLICY_OPTIONS,
+    private readonly log?: Logger,
+  ) {
+    this.cpuGroupSize = topo.cpusPerCore;
+    let reserved = reservedCPUs;
+    if (reservedCPUs.isEmpty()) {
+      try {
+        reserved = this.takeByTopology(topo.all, numReservedCPUs);
+      } catch {
+        reserved = CPUSet.EMPTY;
+      }
+    } else if (!reservedCPUs.isSubsetOf(topo.all)) {
+      throw new CpuManagerConfigError(
+        'reservedSystemCPUs',
+        `"${reservedCPUs.toString()}" is not a subset of the machine's CPUs "${topo.all.toString()}"`,
+      );
+    }
+    if (reserved.size !== numReservedCPUs) {
+      throw new CpuManagerConfigError(
+        reservedCPUs.isEmpty() ? 'kubeReserved.cpu + systemReserved.cpu' : 'reservedSystemCPUs',
+        `cannot reserve ${numReservedCPUs} CPUs (got "${reserved.toString()}", the machine has ${topo.numCPUs})`,
+      );
+    }
+    this.reserved = reserved;
+    this.reservedPhysical = topo.coreSiblings(reserved);
+    this.log?.info(
+      { reserved: reserved.toString(), reservedPhysical: this.reservedPhysical.toString(), options: this.options },
+      'static policy created',
+    );
+  }
+
+  allocatableCPUs(): CPUSet {
+    return this.topo.all.difference(this.reserved);
+  }
+
+  /** The shared pool without the reserved CPUs: where exclusive CPUs come from. */
+  availableCPUs(state: State): CPUSet {
+    return state.defaultCPUSet().difference(this.reserved);
+  }
+
+  sharedPool(state: State): CPUSet {
+    return state.defaultCPUSet();
+  }
+
+  /** Every CPU the state must account for: all, less the reserved ones under strict-cpu-reservation. */
+  private managedCPUs(): CPUSet {
+    return this.options.strictCPUReservation ? this.topo.all.difference(this.reserved) : this.topo.all;
+  }
+
+  start(state: State): void {
+    const managed = this.managedCPUs();
+    const shared = state.defaultCPUSet();
+    const assignments = state.assignments();
+
+    if (shared.isEmpty() && assignments.size === 0) {
+      state.setDefaultCPUSet(managed);
+      this.log?.info({ defaultCpuSet: managed.toString() }, 'static policy initialized the shared pool');
+      return;
+    }
+
+    const owner = new Map<number, string>();
+    for (const [pod, containers] of assignments) {
+      for (const [name, cpus] of containers) {
+        const field = `entries[${JSON.stringify(pod)}][${JSON.stringify(name)}]`;
+        const missing = cpus.difference(this.topo.all);
+        if (!missing.isEmpty()) {
+          throw new StateValidationError(
+            field,
+            `holds cpus "${missing.toString()}" that are not on this machine (it has "${this.topo.all.toString()}")`,
+            'stale',
+          );
+        }
+        const overlap = cpus.intersection(shared);
+        if (!overlap.isEmpty()) {
+          throw new StateValidationError(
+            field,
+            `cpuset "${cpus.toString()}" overlaps defaultCpuSet "${shared.toString()}" (cpus "${overlap.toString()}" are both exclusive and shared)`,
+            'corrupt',
+          );
+        }
+        const held = cpus.intersection(this.reserved);
+        if (!held.isEmpty()) {
+          throw new StateValidationError(
+            field,
+            `holds cpus "${held.toString()}" that the configuration now reserves (reserved: "${this.reserved.toString()}")`,
+            'stale',
+          );
+        }
+        for (const cpu of cpus) {
+          const other = owner.get(cpu);
+          if (other !== undefined && other !== pod) {
+            throw new StateValidationError(field, `cpu ${cpu} is also assigned to pod ${JSON.stringify(other)}`, 'corrupt');
+          }
+          owner.set(cpu, pod);
+        }
+      }
+    }
+
+    // Whatever no container holds belongs to the shared pool. A difference here comes
+    // from a changed reservation, strict-cpu-reservation switched, or CPUs that came or
+    // went while the agent was down; none of it touches an exclusive CPU.
+    const expected = managed.difference(assignedCPUs(assignments));
+    if (!shared.equals(expected)) {
+      this.log?.warn(
+        {
+          defaultCpuSet: shared.toString(),
+          repaired: expected.toString(),
+          added: expected.difference(shared).toString(),
+          removed: shared.difference(expected).toString(),
+        },
+        'shared pool in the CPU manager state did not match the configuration or the machine; recomputed it',
+      );
+      state.setDefaultCPUSet(expected);
+    }
+  }
+
+  /** CPUs requested by a container that qualifies for exclusive CPUs, else 0. */
+  guaranteedCPUs(pod: Pod, container: Container): number {
+    if (podQOSClass(pod) !== 'Guaranteed') return 0;
+    const cpu = containerRequests(container).get(CPU);
+    if (!cpu) return 0;
+    const value = cpu.value();
+    if (value * 1000n !== cpu.milliValue() || value <= 0n) return 0;
+    return Number(value);
+  }
+
+  /**
+   * CPUs the pod needs at its peak: the larger of the app containers plus sidecars
+   * and the largest init container plus the sidecars started before it.
+   */
+  podGuaranteedCPUs(pod: Pod): number {
+    let byInit = 0;
+    let bySidecars = 0;
+    for (const c of pod.spec?.initContainers ?? []) {
+      if (c.resources?.requests?.[CPU] === undefined) continue;
+      const requested = this.guaranteedCPUs(pod, c);
+      if (c.restartPolicy === 'Always') bySidecars += requested;
+      else if (bySidecars + requested > byInit) byInit = bySidecars + requested;
+    }
+    let byApps = 0;
+    for (const c of pod.spec?.containers ?? []) {
+      if (c.resources?.requests?.[CPU] === undefined) continue;
+      byApps += this.guaranteedCPUs(pod, c);
+    }
+    return Math.max(byInit, byApps + bySidecars);
+  }
+
+  allocate(state: State, pod: Pod, container: Container, hint: TopologyHint | null): void {
+    const numCPUs = this.guaranteedCPUs(pod, container);
+    if (numCPUs === 0) return;
+    const podUID = pod.metadata?.uid ?? '';
+
+    if (this.options.fullPhysicalCPUsOnly && numCPUs % this.cpuGroupSize !== 0) {
+      throw new SMTAlignmentError(numCPUs, this.cpuGroupSize);
+    }
+
+    const existing = state.getCPUSet(podUID, container.name);
+    if (existing) {
+      this.updateCPUsToReuse(pod, container, existing);
+      this.log?.info({ podUID, containerName: container.name, cpuset: existing.toString() }, 'container already has exclusive CPUs');
+      return;
+    }
+
+    if (this.options.fullPhysicalCPUsOnly) {
+      // Reserved CPUs need not be whole cores; their siblings count as taken so
+      // that every allocation below stays made of whole cores.
+      const availablePhysical = state.defaultCPUSet().difference(this.reservedPhysical).size;
+      if (numCPUs > availablePhysical) throw new SMTAlignmentError(numCPUs, this.cpuGroupSize, availablePhysical);
+    }
+
+    const reusable = this.cpusToReuse.get(podUID) ?? CPUSet.EMPTY;
+    const cpus = this.allocateCPUs(state, numCPUs, hint?.numaAffinity ?? null, reusable);
+    state.setCPUSet(podUID, container.name, cpus);
+    this.updateCPUsToReuse(pod, container, cpus);
+  }
+
+  /** Takes CPUs from the NUMA nodes of the affinity first, then from anywhere. */
+  allocateCPUs(state: State, numCPUs: number, numaAffinity: NUMAMask | null, reusable: CPUSet): CPUSet {
+    const allocatable = this.availableCPUs(state).union(reusable);
+    let result = CPUSet.EMPTY;
+    if (numaAffinity !== null) {
+      const aligned = this.alignedCPUs(numaAffinity, allocatable);
+      result = this.takeByTopology(aligned, Math.min(numCPUs, aligned.size));
+    }
+    result = result.union(this.takeByTopology(allocatable.difference(result), numCPUs - result.size));
+    state.setDefaultCPUSet(state.defaultCPUSet().difference(result));
+    return result;
+  }
+
+  /** The allocatable CPUs of the affinity's NUMA nodes, or of their sockets with align-by-socket. */
+  private alignedCPUs(numaAffinity: NUMAMask, allocatable: CPUSet): CPUSet {
+    const numas = maskIds(numaAffinity);
+    const scope = this.options.alignBySocket
+      ? this.topo.cpusInSockets(this.topo.socketsInNUMANodes(numas))
+      : this.topo.cpusInNUMANodes(numas);
+    return allocatable.intersection(scope);
+  }
+
+  takeByTopology(available: CPUSet, numCPUs: number): CPUSet {
+    const strategy: CPUSortingStrategy = this.options.distributeCPUsAcrossCores ? 'spread' : 'packed';
+    if (this.options.distributeCPUsAcrossNUMA) {
+      const groupSize = this.options.fullPhysicalCPUsOnly ? this.cpuGroupSize : 1;
+      return takeByTopologyNUMADistributed(this.topo, available, numCPUs, groupSize, strategy);
+    }
+    return takeByTopologyNUMAPacked(this.topo, available, numCPUs, strategy);
+  }
+
+  private updateCPUsToReuse(pod: Pod, container: Container, cpus: CPUSet): void {
+    const podUID = pod.metadata?.uid ?? '';
+    for (const uid of this.cpusToReuse.keys()) if (uid !== podUID) this.cpusToReuse.delete(uid);
+    const reusable = this.cpusToReuse.get(podUID) ?? CPUSet.EMPTY;
+    const init = (pod.spec?.initContainers ?? []).find((c) => c.name === container.name);
+    // A sidecar keeps running beside the app containers: its CPUs are not handed on.
+    if (init && init.restartPolicy !== 'Always') this.cpusToReuse.set(podUID, reusable.union(cpus));
+    else this.cpusToReuse.set(podUID, reusable.difference(cpus));
+  }
+
+  removeContainer(state: State, podUID: string, containerName: string): void {
+    const released = state.getCPUSet(podUID, containerName);
+    if (!released) return;
+    const inUse = CPUSet.EMPTY.union(
+      ...[...(state.assignments().get(podUID) ?? new Map<string, CPUSet>())]
+        .filter(([name]) => name !== containerName)
+        .map(([, cpus]) => cpus),
+    );
+    state.delete(podUID, containerName);
+    state.setDefaultCPUSet(state.defaultCPUSet().union(released.difference(inUse)));
+  }
+
+  getTopologyHints(state: State, pod: Pod, container: Container): ProviderHints {
+    const requested = this.guaranteedCPUs(pod, container);
+    if (requested === 0) return new Map();
+    const podUID = pod.metadata?.uid ?? '';
+
+    const allocated = state.getCPUSet(podUID, container.name);
+    if (allocated) {
+      if (allocated.size !== requested) {
+        this.log?.info(
+          { podUID, containerName: container.name, requestedSize: requested, allocatedSize: allocated.size },
+          'CPUs already allocated to container with a different number than requested',
+        );
+        return new Map([[CPU, []]]);
+      }
+      return new Map([[CPU, this.generateCPUTopologyHints(allocated, CPUSet.EMPTY, requested)]]);
+    }
+    const reusable = this.cpusToReuse.get(podUID) ?? CPUSet.EMPTY;
+    return new Map([[CPU, this.generateCPUTopologyHints(this.availableCPUs(state), reusable, requested)]]);
+  }
+
+  getPodTopologyHints(state: State, pod: Pod): ProviderHints {
+    const requested = this.podGuaranteedCPUs(pod);
+    if (requested === 0) return new Map();
+    const podUID = pod.metadata?.uid ?? '';
+
+    let assigned = CPUSet.EMPTY;
+    for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      const allocated = state.getCPUSet(podUID, container.name);
+      if (!allocated) continue;
+      const byContainer = this.guaranteedCPUs(pod, container);
+      if (allocated.size !== byContainer) {
+        this.log?.info(
+          { podUID, containerName: container.name, requestedSize: byContainer, allocatedSize: allocated.size },
+          'CPUs already allocated to container with a different number than requested',
+        );
+        return new Map([[CPU, []]]);
+      }
+      assigned = assigned.union(allocated);
+    }
+    if (assigned.size === requested) {
+      return new Map([[CPU, this.generateCPUTopologyHints(assigned, CPUSet.EMPTY, requested)]]);
+    }
+    const reusable = (this.cpusToReuse.get(podUID) ?? CPUSet.EMPTY).union(assigned);
+    return new Map([[CPU, this.generateCPUTopologyHints(this.availableCPUs(state), reusable, requested)]]);
+  }
+
+  /**
+   * One hint per set of NUMA nodes whose CPUs (available, plus reusable ones, which
+   * must all lie inside it) can hold the request; preferred when it has as few NUMA
+   * nodes as any set large enough for the request on an empty machine, or, with
+   * align-by-socket, when it spans as few sockets as such a set needs.
+   */
+  generateCPUTopologyHints(available: CPUSet, reusable: CPUSet, request: number): TopologyHint[] {
+    const numaNodes = this.topo.numaNodes;
+    const perNUMA = new Map<number, number>();
+    const availablePerNUMA = new Map<number, number>();
+    for (const n of numaNodes) {
+      perNUMA.set(n, this.topo.cpusInNUMANode(n).length);
+      availablePerNUMA.set(n, 0);
+    }
+    for (const cpu of available) {
+      const n = this.topo.info(cpu).numa;
+      availablePerNUMA.set(n, (availablePerNUMA.get(n) ?? 0) + 1);
+    }
+    const reusableNUMAs = [...new Set([...reusable].map((cpu) => this.topo.info(cpu).numa))];
+
+    let minAffinitySize = numaNodes.length;
+    const hints: TopologyHint[] = [];
+    forEachMask(numaNodes, (mask) => {
+      const ids = maskIds(mask);
+      const cpusInMask = ids.reduce((acc, n) => acc + (perNUMA.get(n) ?? 0), 0);
+      if (cpusInMask >= request && ids.length < minAffinitySize) minAffinitySize = ids.length;
+      if (!reusableNUMAs.every((n) => maskHas(mask, n))) return;
+      const matching = reusable.size + ids.reduce((acc, n) => acc + (availablePerNUMA.get(n) ?? 0), 0);
+      if (matching < request) return;
+      hints.push({ numaAffinity: mask, preferred: false });
+    });
+
+    for (const hint of hints) {
+      const mask = hint.numaAffinity as NUMAMask;
+      if (this.options.alignBySocket && this.isHintSocketAligned(mask, minAffinitySize)) hint.preferred = true;
+      else if (maskCount(mask) === minAffinitySize) hint.preferred = true;
+    }
+    return hints;
+  }
+
+  /** True when the hint's NUMA nodes span no more sockets than the smallest fitting hint needs. */
+  private isHintSocketAligned(mask: NUMAMask, minAffinitySize: number): boolean {
+    const numaPerSocket = Math.floor(this.topo.numNUMANodes / this.topo.numSockets);
+    if (numaPerSocket === 0) return false;
+    const minSockets = Math.floor((minAffinitySize + numaPerSocket - 1) / numaPerSocket);
+    return this.topo.socketsInNUMANodes(maskIds(mask)).length === minSockets;
+  }
+}
+

@@ -1,0 +1,252 @@
+/**
+ * The state file, `<stateDir>/memory_manager_state`, in the upstream kubelet's JSON
+ * shape, byte for byte as the kubelet writes it:
+ *
+ *   {"policyName":"Static",
+ *    "machineState":{"0":{"numberOfAssignments":2,
+ *                         "memoryMap":{"hugepages-1Gi":{"total":…,"systemReserved":…,"allocatable":…,"reserved":…,"free":…},
+ *                                      "memory":{…}},
+ *                         "cells":[0]}},
+ *    "entries":{"<podUID>":{"<container>":[{"numaAffinity":[0],"type":"memory","size":1073741824}]}},
+ *    "checksum":4215593881}
+ *
+ * Sizes are integers in bytes; `entries` is left out when empty; map keys are sorted
+ * as strings (so "10" comes before "2"); the checksum is the one in checksum.ts.
+ * Writes go to a temporary file in the same directory, are synced, and renamed over
+ * the state file, so a crash leaves the old file or the new one, never half of one.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+import { checkpointChecksum } from './checksum.js';
+import { StateFileError, StateWriteError } from './errors.js';
+import type { Block, ContainerMemoryAssignments, MemoryTable, NUMANodeMap, NUMANodeState } from './memory-state.js';
+
+export const STATE_FILE_NAME = 'memory_manager_state';
+
+export interface Checkpoint {
+  policyName: string;
+  machineState: NUMANodeMap;
+  entries: ContainerMemoryAssignments;
+}
+
+type Json = unknown;
+type JsonObject = Record<string, Json>;
+
+const TABLE_FIELDS = ['total', 'systemReserved', 'allocatable', 'reserved', 'free'] as const;
+
+/** Decodes and verifies a state file's text; throws StateFileError naming the field at fault. */
+export function parseCheckpoint(text: string, file: string): Checkpoint {
+  if (text.trim() === '') throw new StateFileError(file, '', 'the file is empty (truncated?)');
+  let doc: Json;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new StateFileError(file, '', `not valid JSON, the file is corrupt or truncated (${(err as Error).message})`, { cause: err });
+  }
+  if (!isObject(doc)) throw new StateFileError(file, '', `must be a JSON object, got ${describe(doc)}`);
+  const at = (field: string, problem: string): never => {
+    throw new StateFileError(file, field, problem);
+  };
+
+  const policyName = doc['policyName'] ?? '';
+  if (typeof policyName !== 'string') at('policyName', `must be a string, got ${describe(policyName)}`);
+
+  const machineState: NUMANodeMap = new Map();
+  for (const [key, raw] of objectEntries(doc['machineState'], 'machineState', at)) {
+    const field = `machineState[${JSON.stringify(key)}]`;
+    const id = nodeId(key, field, at);
+    if (!isObject(raw)) return at(field, `must be an object, got ${describe(raw)}`);
+    const memoryMap = new Map<string, MemoryTable>();
+    for (const [type, table] of objectEntries(raw['memoryMap'], `${field}.memoryMap`, at)) {
+      const tableField = `${field}.memoryMap[${JSON.stringify(type)}]`;
+      if (!isObject(table)) return at(tableField, `must be an object, got ${describe(table)}`);
+      const values = TABLE_FIELDS.map((f) => uint(table[f] ?? 0, `${tableField}.${f}`, at));
+      const [total, systemReserved, allocatable, reserved, free] = values as [number, number, number, number, number];
+      memoryMap.set(type, { total, systemReserved, allocatable, reserved, free });
+    }
+    const node: NUMANodeState = {
+      numberOfAssignments: uint(raw['numberOfAssignments'] ?? 0, `${field}.numberOfAssignments`, at),
+      memoryMap,
+      cells: ints(raw['cells'] ?? [], `${field}.cells`, at),
+    };
+    machineState.set(id, node);
+  }
+
+  const entries: ContainerMemoryAssignments = new Map();
+  // Found while decoding, reported once the checksum holds (a corrupt file is reported as such).
+  const unplaced: string[] = [];
+  for (const [podUID, containers] of objectEntries(doc['entries'], 'entries', at)) {
+    const podField = `entries[${JSON.stringify(podUID)}]`;
+    const pod = new Map<string, Block[]>();
+    for (const [containerName, blocks] of objectEntries(containers, podField, at)) {
+      const containerField = `${podField}[${JSON.stringify(containerName)}]`;
+      if (blocks !== null && !Array.isArray(blocks)) at(containerField, `must be a list of blocks, got ${describe(blocks)}`);
+      pod.set(
+        containerName,
+        ((blocks ?? []) as Json[]).map((b, i) => {
+          const field = `${containerField}[${i}]`;
+          if (!isObject(b)) return at(field, `must be an object, got ${describe(b)}`);
+          const numaAffinity = ints(b['numaAffinity'] ?? [], `${field}.numaAffinity`, at);
+          if (numaAffinity.length === 0) unplaced.push(`${field}.numaAffinity`);
+          const type = b['type'];
+          if (typeof type !== 'string' || type === '') return at(`${field}.type`, `must be a memory type, got ${describe(type)}`);
+          return { numaAffinity, type, size: uint(b['size'] ?? 0, `${field}.size`, at) };
+        }),
+      );
+    }
+    entries.set(podUID, pod);
+  }
+
+  const checksum = doc['checksum'] ?? 0;
+  const expected = checkpointChecksum(doc);
+  if (checksum !== expected) {
+    at('checksum', `${describe(checksum)} does not match the content (${expected}): the file is corrupt or was edited`);
+  }
+  if (unplaced[0] !== undefined) at(unplaced[0], 'must name at least one NUMA node');
+  return { policyName: policyName as string, machineState, entries };
+}
+
+/** The file's text for a checkpoint, exactly as the upstream kubelet would write it. */
+export function serializeCheckpoint(checkpoint: Checkpoint): string {
+  const checksum = checkpointChecksum(checkpointDocument(checkpoint));
+  const machineState = sortedMap(checkpoint.machineState, String, (node) => {
+    const memoryMap = sortedMap(node.memoryMap, (type) => type, (t) =>
+      `{"total":${t.total},"systemReserved":${t.systemReserved},"allocatable":${t.allocatable},"reserved":${t.reserved},"free":${t.free}}`,
+    );
+    return `{"numberOfAssignments":${node.numberOfAssignments},"memoryMap":${memoryMap},"cells":[${node.cells.join(',')}]}`;
+  });
+  const entries = sortedMap(checkpoint.entries, (uid) => uid, (pod) =>
+    sortedMap(pod, (name) => name, (blocks) =>
+      `[${blocks.map((b) => `{"numaAffinity":[${b.numaAffinity.join(',')}],"type":${goString(b.type)},"size":${b.size}}`).join(',')}]`,
+    ),
+  );
+  const entriesField = checkpoint.entries.size > 0 ? `,"entries":${entries}` : '';
+  return `{"policyName":${goString(checkpoint.policyName)},"machineState":${machineState}${entriesField},"checksum":${checksum}}`;
+}
+
+/** Reads and writes the state file. */
+export class CheckpointState {
+  readonly file: string;
+
+  constructor(stateDir: string) {
+    this.file = join(stateDir, STATE_FILE_NAME);
+  }
+
+  /** The checkpoint, or undefined when there is no file yet. */
+  read(): Checkpoint | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new StateFileError(this.file, '', `cannot be read: ${(err as Error).message}`, { cause: err });
+    }
+    return parseCheckpoint(text, this.file);
+  }
+
+  /** Replaces the file atomically; throws StateWriteError. */
+  write(checkpoint: Checkpoint): void {
+    const dir = dirname(this.file);
+    const tmp = join(dir, `.${basename(this.file)}.tmp-${process.pid}`);
+    try {
+      mkdirSync(dir, { recursive: true });
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, serializeCheckpoint(checkpoint));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.file);
+      syncDirectory(dir);
+    } catch (err) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // Nothing was left behind, or nothing can be removed there.
+      }
+      throw new StateWriteError(this.file, { cause: err });
+    }
+  }
+}
+
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse to sync a directory; the rename has still happened.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The checkpoint as the kubelet decodes it, for the checksum. */
+function checkpointDocument(checkpoint: Checkpoint): JsonObject {
+  const machineState: JsonObject = {};
+  for (const [id, node] of checkpoint.machineState) {
+    machineState[String(id)] = {
+      numberOfAssignments: node.numberOfAssignments,
+      memoryMap: Object.fromEntries([...node.memoryMap].map(([type, t]) => [type, { ...t }])),
+      cells: node.cells,
+    };
+  }
+  const entries: JsonObject = {};
+  for (const [podUID, containers] of checkpoint.entries) {
+    entries[podUID] = Object.fromEntries([...containers].map(([name, blocks]) => [name, blocks.map((b) => ({ ...b }))]));
+  }
+  return { policyName: checkpoint.policyName, machineState, entries };
+}
+
+/** A Go map as encoding/json writes it: keys as strings, sorted bytewise. */
+function sortedMap<K, V>(map: ReadonlyMap<K, V>, key: (k: K) => string, value: (v: V) => string): string {
+  const entries = [...map].map(([k, v]) => [key(k), v] as const);
+  entries.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return `{${entries.map(([k, v]) => `${goString(k)}:${value(v)}`).join(',')}}`;
+}
+
+/** A JSON string as encoding/json writes it (HTML-safe). */
+function goString(s: string): string {
+  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function objectEntries(value: Json, field: string, at: (field: string, problem: string) => never): [string, Json][] {
+  if (value === undefined || value === null) return [];
+  if (!isObject(value)) return at(field, `must be an object, got ${describe(value)}`);
+  return Object.entries(value);
+}
+
+function nodeId(key: string, field: string, at: (field: string, problem: string) => never): number {
+  if (!/^(0|[1-9]\d{0,4})$/.test(key)) return at(field, `key ${JSON.stringify(key)} is not a NUMA node id`);
+  return Number(key);
+}
+
+function uint(value: Json, field: string, at: (field: string, problem: string) => never): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    return at(field, `must be a non-negative integer, got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value)) return at(field, `${value} is too large`);
+  return value;
+}
+
+function ints(value: Json, field: string, at: (field: string, problem: string) => never): number[] {
+  if (!Array.isArray(value)) return at(field, `must be a list of NUMA node ids, got ${describe(value)}`);
+  return value.map((v, i) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1 << 16) {
+      return at(`${field}[${i}]`, `must be a NUMA node id, got ${describe(v)}`);
+    }
+    return v;
+  });
+}
+
+function isObject(v: Json): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: Json): string {
+  if (v === undefined) return 'nothing';
+  const text = JSON.stringify(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

@@ -1,0 +1,81 @@
+import { Writable } from 'node:stream';
+import {
+  AdmissionChain,
+  ADMISSION_MODULES,
+  Contributions,
+  createAgent,
+  createLogger,
+  HintProvider,
+  loadAgentOptions,
+  loadMachineInfo,
+  PluginReadiness,
+  PodStore,
+  TopologyManager,
+} from '@kernelet/core';
+import type { Pod } from '@kernelet/sdk/common';
+import { makeTempRootDir } from '@kernelet/sdk/testing';
+import { repoPath } from '../support/paths.js';
+import { percentile, type Bench, type BenchRow } from './bench.js';
+
+const PODS = 500;
+const MACHINE = repoPath('test/fixtures/topologies/cpu-dual-socket-ht-96.json');
+
+function guaranteed(i: number): Pod {
+  const resources = { limits: { cpu: String(1 + (i % 4)), memory: '1Gi' }, requests: { cpu: String(1 + (i % 4)), memory: '1Gi' } };
+  return { metadata: { name: `g-${i}`, namespace: 'bench', uid: `bench-${i}` }, spec: { containers: [{ name: 'main', image: 'x', resources }] } };
+}
+
+/** A Guaranteed pod admitted by the whole chain: core, topology manager, CPU and memory manager plugins over their sockets. */
+async function wholeAdmission(): Promise<BenchRow[]> {
+  const root = await makeTempRootDir();
+  const loaded = await loadAgentOptions([
+    '--root-dir', root.path,
+    '--healthz-port', '0',
+    '--machine-info-file', MACHINE,
+    '--plugins', 'cpu-manager,memory-manager',
+    '--cpu-manager-policy', 'static',
+    '--reserved-cpus', '0-1',
+    '--topology-manager-policy', 'best-effort',
+  ]);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+  const silent = new Writable({ write: (_c, _e, done) => done() });
+  const agent = createAgent(loaded.options, {
+    logger: createLogger({ destination: silent }),
+    machine: await loadMachineInfo({ machineInfoFile: MACHINE }),
+    modules: ADMISSION_MODULES,
+    pluginOutput: 'ignore',
+  });
+  await agent.start();
+  try {
+    const missing = await agent.get(PluginReadiness).waitForExpected(30_000);
+    if (missing.length > 0) throw new Error(`plugins not registered: ${JSON.stringify(missing)}`);
+    const chain = agent.get(AdmissionChain);
+    const topology = agent.get(TopologyManager);
+    const providers = agent.get(Contributions).getAll<HintProvider>(HintProvider);
+    const store = agent.get(PodStore);
+    const samples: number[] = [];
+    for (let i = 0; i < PODS; i++) {
+      const pod = guaranteed(i);
+      const started = performance.now();
+      const result = await chain.admit(pod);
+      samples.push(performance.now() - started);
+      if (!result.admit) throw new Error(`pod ${i} rejected: ${JSON.stringify(result)}`);
+      // Release the pod so the machine never fills up.
+      for (const provider of providers) await provider.removeContainer(pod.metadata?.uid ?? '', 'main');
+      topology.removePod(pod.metadata?.uid ?? '');
+      store.remove(pod.metadata?.uid ?? '');
+    }
+    return [
+      { metric: `whole admission of a Guaranteed pod, p50 (${PODS} pods, 96-thread machine)`, value: percentile(samples, 50), unit: 'ms' },
+      { metric: 'whole admission of a Guaranteed pod, p99', value: percentile(samples, 99), unit: 'ms', target: '<= 5 ms' },
+    ];
+  } finally {
+    await agent.stop();
+    await root.remove();
+  }
+}
+
+export const bench: Bench = {
+  name: 'NUMA placement: whole admission (core + CPU + memory plugins over sockets)',
+  run: wholeAdmission,
+};

@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { AdmitHandler, Contributions, createAgent, createLogger, loadAgentOptions, PluginRegistry, type Agent } from '@kernelet/core';
+import { makeTempRootDir, ProcessHandle, startAgent, startPlugin, type TempRootDir } from '@kernelet/sdk/testing';
+import { fixturePlugin } from '../support/paths.js';
+import { testPod } from '../support/pods.js';
+import { percentile, type Bench, type BenchRow } from './bench.js';
+
+const CALLS = 10_000;
+const REGISTRATIONS = 20;
+
+async function inProcessAgent(root: TempRootDir): Promise<Agent> {
+  const loaded = await loadAgentOptions(['--root-dir', root.path, '--healthz-port', '0']);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+  const silent = new Writable({ write: (_c, _e, done) => done() });
+  const agent = createAgent(loaded.options, { logger: createLogger({ destination: silent }) });
+  await agent.start();
+  return agent;
+}
+
+function waitBound(agent: Agent, name: string): Promise<number> {
+  return new Promise((resolve) => {
+    const registry = agent.get(PluginRegistry);
+    if (registry.list().some((p) => p.name === name && p.state === 'registered')) return resolve(Date.now());
+    const stop = registry.onDidChange((event) => {
+      if (event.kind === 'bound' && event.name === name) {
+        stop();
+        resolve(Date.now());
+      }
+    });
+  });
+}
+
+async function admitRoundTrip(): Promise<BenchRow[]> {
+  const root = await makeTempRootDir();
+  const agent = await inProcessAgent(root);
+  const plugin = startPlugin(fixturePlugin('trivial-one'), { rootDir: root.path, env: { TRIVIAL_NAME: 'echo' } });
+  try {
+    await waitBound(agent, 'echo');
+    const handler = agent.get(Contributions).getAll<AdmitHandler>(AdmitHandler).find((h) => h.name === 'echo');
+    if (!handler) throw new Error('echo plugin not bound');
+    const pod = testPod('bench');
+    for (let i = 0; i < 500; i++) await handler.admit(pod); // warm-up
+    const samples: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      const started = performance.now();
+      const result = await handler.admit(pod);
+      samples.push(performance.now() - started);
+      if (!result.admit) throw new Error(`unexpected rejection ${JSON.stringify(result)}`);
+    }
+    return [
+      { metric: `Admit round trip p50 (${CALLS} calls)`, value: percentile(samples, 50), unit: 'ms', target: '<= 0.3 ms' },
+      { metric: `Admit round trip p99 (${CALLS} calls)`, value: percentile(samples, 99), unit: 'ms', target: '<= 1 ms' },
+    ];
+  } finally {
+    await plugin.kill('SIGKILL');
+    await agent.stop();
+    await root.remove();
+  }
+}
+
+async function registrationLatency(): Promise<BenchRow[]> {
+  const root = await makeTempRootDir();
+  const agent = await inProcessAgent(root);
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < REGISTRATIONS; i++) {
+      const name = `reg-${i}`;
+      const bound = waitBound(agent, name);
+      const plugin = startPlugin(fixturePlugin('trivial-one'), { rootDir: root.path, env: { TRIVIAL_NAME: name } });
+      // The plugin logs "plugin serving" right after its socket exists; pino's time is epoch ms.
+      const serving = await plugin.waitForLog('plugin serving');
+      samples.push((await bound) - (serving['time'] as number));
+      await plugin.kill('SIGTERM');
+    }
+  } finally {
+    await agent.stop();
+    await root.remove();
+  }
+  return [
+    { metric: `registration, socket created -> bound, p50 (${REGISTRATIONS} plugins)`, value: percentile(samples, 50), unit: 'ms', target: '<= 200 ms' },
+    { metric: `registration, socket created -> bound, max`, value: Math.max(...samples), unit: 'ms', target: '<= 200 ms' },
+  ];
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 'NaN');
+  return kb / 1024;
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 3000));
+
+async function memory(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const root = await makeTempRootDir();
+  try {
+    const idle = await startAgent({ rootDir: root.path });
+    await settle();
+    rows.push({ metric: 'agent RSS, idle, no plugins', value: await rssMiB(idle.pid), unit: 'MiB' });
+    await idle.kill('SIGTERM');
+
+    const shared = await startAgent({ rootDir: root.path, args: ['--plugins', fixturePlugin('trivial-plugins')] });
+    const entries = await Promise.all(['trivial-a', 'trivial-b', 'trivial-c', 'trivial-d'].map((n) => shared.waitForPlugin(n, 'registered')));
+    await settle();
+    const hostPid = entries[0]?.process?.pid as number;
+    rows.push({ metric: 'one plugin-host process carrying 4 trivial plugins', value: await rssMiB(hostPid), unit: 'MiB' });
+    await shared.kill('SIGTERM');
+
+    const separate: ProcessHandle[] = ['a', 'b', 'c', 'd'].map((n) => startPlugin(fixturePlugin('trivial-one'), { rootDir: root.path, env: { TRIVIAL_NAME: `solo-${n}` } }));
+    await Promise.all(separate.map((p) => p.waitForLog('plugin serving')));
+    await settle();
+    let total = 0;
+    for (const p of separate) total += await rssMiB(p.pid);
+    rows.push({ metric: '4 trivial plugins in 4 separate processes (sum)', value: total, unit: 'MiB' });
+    await Promise.all(separate.map((p) => p.kill('SIGTERM')));
+  } finally {
+    await root.remove();
+  }
+  return rows;
+}
+
+export const bench: Bench = {
+  name: 'microkernel: plugin round trip, registration, memory',
+  async run() {
+    return [...(await admitRoundTrip()), ...(await registrationLatency()), ...(await memory())];
+  },
+};

@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { kerneletBin } from '@kernelet/sdk/testing';
+import { repoPath } from '../support/paths.js';
+
+let stateDir: string;
+const example = (file: string) => repoPath(`examples/simulate/${file}`);
+
+function simulate(args: string[]): { code: number | null; stdout: string; stderr: string; lines: Record<string, unknown>[] } {
+  const run = spawnSync(process.execPath, [kerneletBin(), 'simulate', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const lines = run.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr, lines };
+}
+
+beforeEach(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'ksim-state-'));
+});
+
+afterEach(async () => {
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('kernelet simulate', () => {
+  it('prints the examples README output exactly, over a sequence of runs sharing state', async () => {
+    const readme = await readFile(example('README.md'), 'utf8');
+    const expected = [...readme.matchAll(/^(\{"pod".*)$/gm)].map((m) => m[1]);
+    const base = ['--machine', example('machine.json'), '--config', example('kubelet.yaml'), '--state-dir', stateDir];
+
+    const first = simulate([...base, example('database.yaml'), example('web.yaml')]);
+    expect(first.code).toBe(0);
+    const second = simulate([...base, example('batch.yaml')]);
+    expect(second.code).toBe(0);
+    expect([...first.stdout.split('\n'), ...second.stdout.split('\n')].filter(Boolean)).toEqual(expected);
+
+    const cpuState = JSON.parse(await readFile(join(stateDir, 'cpu_manager_state'), 'utf8')) as { entries: Record<string, Record<string, string>> };
+    expect(cpuState.entries['1f0b7e4c-0000-4000-8000-000000000001']).toEqual({ postgres: '2,4,8,10' });
+    const memState = JSON.parse(await readFile(join(stateDir, 'memory_manager_state'), 'utf8')) as { entries: Record<string, unknown> };
+    expect(Object.keys(memState.entries)).toEqual(['1f0b7e4c-0000-4000-8000-000000000001']);
+  });
+
+  it('treats state entries as pods already running: their CPUs are not handed out again', async () => {
+    const base = ['--machine', example('machine.json'), '--config', example('kubelet.yaml'), '--state-dir', stateDir];
+    expect(simulate([...base, example('database.yaml')]).code).toBe(0);
+    const podFile = join(stateDir, 'another.yaml');
+    await writeFile(podFile, (await readFile(example('database.yaml'), 'utf8')).replace('name: database', 'name: replica').replace(/uid: .*/, 'uid: replica-uid'));
+    const run = simulate([...base, podFile]);
+    const cpus = ((run.lines[0]?.['containers'] as { cpus: string }[])[0]?.cpus ?? '').split(',');
+    expect(run.lines[0]).toMatchObject({ pod: 'prod/replica', admitted: true });
+    for (const cpu of ['2', '4', '8', '10']) expect(cpus).not.toContain(cpu);
+  });
+
+  it.each([
+    ['a corrupt state file', 'cpu_manager_state', '{"policyName":"static","defaultCpuSet":"0-11","entries":{},"checksum":1', /cpu_manager_state/],
+    ['a wrong checksum', 'cpu_manager_state', '{"policyName":"static","defaultCpuSet":"0-11","entries":{},"checksum":12345}', /cpu_manager_state.*checksum/],
+    ['CPUs the machine lacks', 'cpu_manager_state', '{"policyName":"static","defaultCpuSet":"1-11","entries":{"p":{"c":"40-41"}},"checksum":0}', /cpu_manager_state/],
+  ])('fails with a clear error naming the file for %s', async (_name, file, content, message) => {
+    await writeFile(join(stateDir, file), content);
+    const run = simulate(['--machine', example('machine.json'), '--config', example('kubelet.yaml'), '--state-dir', stateDir, example('web.yaml')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(message);
+    expect(await readFile(join(stateDir, file), 'utf8')).toBe(content);
+  });
+
+  it.each([
+    ['no machine', [example('web.yaml')], 2, /--machine is required/],
+    ['no pods', ['--machine', example('machine.json')], 2, /no pod files given/],
+    ['a machine file with duplicate CPUs', ['--machine', repoPath('test/fixtures/simulate/duplicate-cpus.json'), example('web.yaml')], 1, /duplicate-cpus\.json.*duplicate cpu id 1/],
+    ['a file that is not a pod', ['--machine', example('machine.json'), example('kubelet.yaml')], 1, /kubelet\.yaml: kind "KubeletConfiguration" is not Pod/],
+  ])('refuses %s', (_name, args, code, message) => {
+    const run = simulate(args);
+    expect(run.code).toBe(code);
+    expect(run.stderr).toMatch(message);
+  });
+});
