@@ -24,5 +24,6 @@ export { defineResourceManagerPlugin, type ResourceManager, type ResourceManager
 export { servePlugin, KERNELET_PLUGIN_TYPE, type RegistrationStatus, type ServePluginOptions, type ServedPlugin } from './serve-plugin.js';
 export { connectHost, type HostClient, type HostPod, type HostPodList, type TerminatePodOptions } from './host-client.js';
 export { createPluginLogger, type Logger } from './logger.js';
+export { writeFileAtomic } from './write-file-atomic.js';
 export { HOST, LOGGER, PLUGIN_CONTEXT } from './tokens.js';
 export { injectable, inject, singleton } from 'tsyringe';

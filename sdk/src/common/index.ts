@@ -8,3 +8,4 @@ export * from './pod-requests.js';
 export * from './numa-mask.js';
 export * from './topology-hint.js';
 export * from './wire.js';
+export * from './fnv.js';

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CPUSet } from '@kernelet/sdk/common';
 import { decodeCheckpoint } from './checkpoint.js';
-import { CheckpointState, readCheckpointFile, writeFileAtomic } from './checkpoint-state.js';
+import { CheckpointState, readCheckpointFile } from './checkpoint-state.js';
 
 let dir: string;
 beforeEach(() => {
@@ -12,29 +12,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
-});
-
-describe('writeFileAtomic', () => {
-  it('replaces the file and leaves no temporary file behind', () => {
-    const file = join(dir, 'cpu_manager_state');
-    writeFileSync(file, 'old');
-    writeFileAtomic(file, 'new');
-    expect(readFileSync(file, 'utf8')).toBe('new');
-    expect(readdirSync(dir)).toEqual(['cpu_manager_state']);
-  });
-
-  it('creates the directory', () => {
-    const file = join(dir, 'a', 'b', 'cpu_manager_state');
-    writeFileAtomic(file, 'x');
-    expect(readFileSync(file, 'utf8')).toBe('x');
-  });
-
-  it('keeps the old file and removes the temporary one when the rename fails', () => {
-    const file = join(dir, 'cpu_manager_state');
-    mkdirSync(join(file, 'blocker'), { recursive: true });
-    expect(() => writeFileAtomic(file, 'new')).toThrow();
-    expect(readdirSync(dir)).toEqual(['cpu_manager_state']);
-  });
 });
 
 describe('CheckpointState', () => {

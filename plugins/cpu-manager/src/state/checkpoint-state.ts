@@ -1,6 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '@kernelet/sdk';
 import type { CPUSet } from '@kernelet/sdk/common';
 import { decodeCheckpoint, encodeCheckpoint, type RestoredCheckpoint } from './checkpoint.js';
 import { MemoryState, type ContainerCPUAssignments, type State } from './state.js';
@@ -23,40 +22,6 @@ export function readCheckpointFile(file: string): RestoredCheckpoint | undefined
   return decodeCheckpoint(text);
 }
 
-/**
- * Replaces `file` with `content` atomically, as the kubelet's file store does: a
- * temporary file beside it, written and synced, then renamed over it. A crash
- * leaves either the old or the new content, never a torn file.
- */
-export function writeFileAtomic(file: string, content: string): void {
-  const dir = dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', 0o600);
-    writeSync(fd, content);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
-  } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  // Make the rename itself durable; not every filesystem lets a directory be synced.
-  try {
-    const dirFd = openSync(dir, 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
-  } catch {
-    // best effort
-  }
-}
 
 /**
  * The CPU manager state backed by `cpu_manager_state`. Policies change it like

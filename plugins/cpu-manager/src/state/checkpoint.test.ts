@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCases } from '../fixtures.test-helper.js';
-import { CheckpointFormatError, checksumV1, checksumV2, decodeCheckpoint, encodeCheckpoint, fnv32a } from './checkpoint.js';
+import { fnv32a } from '@kernelet/sdk/common';
+import { CheckpointFormatError, checksumV1, checksumV2, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 
 type Entries = Record<string, Record<string, string>>;
 

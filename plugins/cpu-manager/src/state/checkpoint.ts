@@ -17,7 +17,7 @@
  * map[string]string), then as version 2; JSON keys match case-insensitively
  * ("defaultCPUSet" is "defaultCpuSet"), as Go's decoder matches them.
  */
-import { CPUSet, CPUSetError } from '@kernelet/sdk/common';
+import { CPUSet, CPUSetError, fnv32a, goSortedKeys } from '@kernelet/sdk/common';
 
 /** A checkpoint as it is written: entries keyed by pod UID, then container name. */
 export interface CheckpointContent {
@@ -46,23 +46,10 @@ export class CheckpointFormatError extends Error {
   }
 }
 
-export function fnv32a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(text, 'utf8')) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
-}
-
-/** Go compares strings byte by byte; so do the kubelet's sorted map keys. */
-function goSortedKeys<V>(map: ReadonlyMap<string, V>): string[] {
-  return [...map.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
-}
 
 function spewStringMap(map: ReadonlyMap<string, string> | null): string {
   if (map === null) return '<nil>';
-  return `map[${goSortedKeys(map).map((k) => `${k}:${map.get(k) as string}`).join(' ')}]`;
+  return `map[${goSortedKeys(map.keys()).map((k) => `${k}:${map.get(k) as string}`).join(' ')}]`;
 }
 
 /** The kubelet's checksum of a version 2 checkpoint (`null` entries render as a nil map). */
@@ -74,7 +61,7 @@ export function checksumV2(
   const rendered =
     entries === null
       ? '<nil>'
-      : `map[${goSortedKeys(entries).map((pod) => `${pod}:${spewStringMap(entries.get(pod) ?? null)}`).join(' ')}]`;
+      : `map[${goSortedKeys(entries.keys()).map((pod) => `${pod}:${spewStringMap(entries.get(pod) ?? null)}`).join(' ')}]`;
   return fnv32a(
     `(*state.CPUManagerCheckpoint){PolicyName:(string)${policyName} DefaultCPUSet:(string)${defaultCpuSet} ` +
       `Entries:(map[string]map[string]string)${rendered} Checksum:(checksum.Checksum)0}`,
@@ -99,9 +86,9 @@ export function encodeCheckpoint(cp: CheckpointContent): string {
   const checksum = checksumV2(cp.policyName, cp.defaultCpuSet, cp.entries);
   let out = `{"policyName":${goJSONString(cp.policyName)},"defaultCpuSet":${goJSONString(cp.defaultCpuSet)}`;
   if (cp.entries.size > 0) {
-    const pods = goSortedKeys(cp.entries).map((pod) => {
+    const pods = goSortedKeys(cp.entries.keys()).map((pod) => {
       const containers = cp.entries.get(pod) as ReadonlyMap<string, string>;
-      const inner = goSortedKeys(containers).map((c) => `${goJSONString(c)}:${goJSONString(containers.get(c) as string)}`);
+      const inner = goSortedKeys(containers.keys()).map((c) => `${goJSONString(c)}:${goJSONString(containers.get(c) as string)}`);
       return `${goJSONString(pod)}:{${inner.join(',')}}`;
     });
     out += `,"entries":{${pods.join(',')}}`;

@@ -15,8 +15,9 @@
  * Writes go to a temporary file in the same directory, are synced, and renamed over
  * the state file, so a crash leaves the old file or the new one, never half of one.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@kernelet/sdk';
 
 import { checkpointChecksum } from './checksum.js';
 import { StateFileError, StateWriteError } from './errors.js';
@@ -147,41 +148,15 @@ export class CheckpointState {
 
   /** Replaces the file atomically; throws StateWriteError. */
   write(checkpoint: Checkpoint): void {
-    const dir = dirname(this.file);
-    const tmp = join(dir, `.${basename(this.file)}.tmp-${process.pid}`);
     try {
-      mkdirSync(dir, { recursive: true });
-      const fd = openSync(tmp, 'w', 0o600);
-      try {
-        writeSync(fd, serializeCheckpoint(checkpoint));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.file);
-      syncDirectory(dir);
+      writeFileAtomic(this.file, serializeCheckpoint(checkpoint));
     } catch (err) {
-      try {
-        rmSync(tmp, { force: true });
-      } catch {
-        // Nothing was left behind, or nothing can be removed there.
-      }
       throw new StateWriteError(this.file, { cause: err });
     }
   }
+
 }
 
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some filesystems refuse to sync a directory; the rename has still happened.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 /** The checkpoint as the kubelet decodes it, for the checksum. */
 function checkpointDocument(checkpoint: Checkpoint): JsonObject {

@@ -15,20 +15,14 @@
  * keys sort numerically, string keys bytewise.
  */
 
+import { fnv32a } from '@kernelet/sdk/common';
+
 type Json = unknown;
 
-export function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(text, 'utf8')) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
-}
 
 /** The checksum of a decoded checkpoint document (its own `checksum` field is ignored). */
 export function checkpointChecksum(doc: Readonly<Record<string, Json>>): number {
-  return fnv1a32(renderCheckpoint(doc));
+  return fnv32a(renderCheckpoint(doc));
 }
 
 /** go-spew's `%#v` of the checkpoint with a zero checksum; exported for tests. */
