@@ -5,6 +5,8 @@ import { Quantity, type MachineInfo } from '@kernelet/sdk/common';
 
 export interface CapacityInputs {
   machine: MachineInfo | null;
+  /** The machine came from a file (--machine-info-file): its memory is the node's. */
+  machineFromFile: boolean;
   rootDir: string;
   maxPods: number;
   podsPerCore: number;
@@ -12,7 +14,7 @@ export interface CapacityInputs {
 
 /**
  * The node's capacity (upstream cadvisor-based capacity): cpu from the machine topology (or
- * the CPUs Node sees), memory from the topology's NUMA nodes (or /proc/meminfo),
+ * the CPUs Node sees), memory from /proc/meminfo (or the machine file's NUMA nodes),
  * ephemeral-storage from the root dir's filesystem, hugepages from the topology, and pods from
  * maxPods (capped by podsPerCore × CPUs when set).
  */
@@ -21,7 +23,9 @@ export function readNodeCapacity(inputs: CapacityInputs): Map<string, Quantity> 
   const cpuCount = inputs.machine?.cpus.length || cpus().length || 1;
   capacity.set('cpu', Quantity.fromValue(cpuCount));
   let memory = 0n;
-  if (inputs.machine && inputs.machine.numaNodes.length > 0) {
+  // Like cadvisor, the node's memory is /proc/meminfo's MemTotal (the NUMA nodes' sum can be
+  // less on VMs); a machine file stands for a whole other machine.
+  if (inputs.machineFromFile && inputs.machine && inputs.machine.numaNodes.length > 0) {
     for (const node of inputs.machine.numaNodes) memory += node.memory.value();
   } else {
     memory = memTotalBytes();

@@ -48,7 +48,7 @@ export class NodeStatus implements Startable {
   ) {
     this.nodeIPs = detectNodeIPs(options.flags.nodeIP);
     const k = options.kubelet;
-    this.capacityBase = readNodeCapacity({ machine, rootDir: options.flags.rootDir, maxPods: k.maxPods, podsPerCore: k.podsPerCore ?? 0 });
+    this.capacityBase = readNodeCapacity({ machine, machineFromFile: options.kernelet.machineInfoFile !== undefined, rootDir: options.flags.rootDir, maxPods: k.maxPods, podsPerCore: k.podsPerCore ?? 0 });
     this.allocatableBase = nodeAllocatable({ capacity: this.capacityBase, kubeReserved: k.kubeReserved, systemReserved: k.systemReserved, evictionHard: k.evictionHard });
   }
 
