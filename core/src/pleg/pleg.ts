@@ -44,6 +44,9 @@ export interface PlegOptions {
   evented: boolean;
 }
 
+/** The least time between two relists a pod worker asks for. */
+const ON_DEMAND_SPACING_MS = 50;
+
 export const DEFAULT_PLEG_OPTIONS: PlegOptions = {
   relistPeriodMs: 1000,
   relistThresholdMs: 3 * 60_000,
@@ -105,6 +108,7 @@ export class GenericPleg implements Pleg {
   private lastError: string | undefined;
   private metrics: PlegMetrics | undefined;
   private lastPods: Map<string, RuntimePod> | undefined;
+  private demandTimer: NodeJS.Timeout | undefined;
   mode: 'generic' | 'evented' = 'generic';
 
   constructor(
@@ -116,6 +120,19 @@ export class GenericPleg implements Pleg {
     registry?: Registry,
   ) {
     if (registry) this.metrics = new PlegMetrics(registry, () => this.lastRelist);
+    // A worker waiting for a status newer than its last sync gets a relist now, not at the
+    // next period: no worker waits a second (or, with runtime events, minutes) for nothing.
+    cache.onStale = () => this.relistSoon();
+  }
+
+  /** Relists within ON_DEMAND_SPACING_MS of the last relist start; requests in between share it. */
+  private relistSoon(): void {
+    if (this.stopped || this.demandTimer) return;
+    const wait = Math.max(0, this.lastRelistStart + ON_DEMAND_SPACING_MS - monotonicNow());
+    this.demandTimer = setTimeout(() => {
+      this.demandTimer = undefined;
+      void this.relist();
+    }, wait);
   }
 
   watch(listener: (events: readonly PlegEvent[]) => void): () => void {
@@ -136,6 +153,7 @@ export class GenericPleg implements Pleg {
     clearTimeout(this.timer);
     clearTimeout(this.streamRetry);
     clearTimeout(this.eventTimer);
+    clearTimeout(this.demandTimer);
     this.stream?.close();
     this.stream = undefined;
   }

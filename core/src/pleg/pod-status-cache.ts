@@ -27,6 +27,8 @@ export class PodStatusCache {
   private readonly entries = new Map<string, Entry>();
   private readonly waiters = new Map<string, Waiter[]>();
   private timestamp: number | undefined;
+  /** Called when a worker has to wait for a newer status: the PLEG relists soon rather than at its period. */
+  onStale: ((uid: string) => void) | undefined;
 
   get(uid: string): { status: RuntimePodStatus; error: Error | undefined } {
     const entry = this.entries.get(uid);
@@ -41,6 +43,7 @@ export class PodStatusCache {
       const list = this.waiters.get(uid) ?? [];
       list.push({ minTime, resolve });
       this.waiters.set(uid, list);
+      this.onStale?.(uid);
     });
   }
 

@@ -37,6 +37,7 @@ export interface PodSyncer {
 
 export interface StatusSource {
   getNewerThan(uid: string, minTime: number): Promise<{ status: RuntimePodStatus; error: Error | undefined }>;
+  get(uid: string): { status: RuntimePodStatus; error: Error | undefined };
 }
 
 export type WorkerState = 'syncing' | 'terminating' | 'terminated';
@@ -265,7 +266,8 @@ export class PodWorkers {
             const resync = this.options.resyncIntervalMs * (1 + Math.random() * 0.5);
             this.requeue(s, Math.min(resync, result.requeueAfterMs ?? Infinity));
           } else if (s.state === 'terminating') {
-            const { status } = await this.cache.getNewerThan(s.uid, s.lastSyncTime);
+            // The terminating step asks the runtime itself; the cached status is only a hint.
+            const { status } = this.cache.get(s.uid);
             if (s.pod) await this.syncer.syncTerminatingPod(s.pod, status, s.gracePeriodSeconds, s.kill);
             else if (s.runningPod) await this.syncer.syncTerminatingRuntimePod(s.runningPod, s.gracePeriodSeconds);
             s.lastSyncTime = monotonicNow();
@@ -285,8 +287,7 @@ export class PodWorkers {
             { pod: s.pod ? podKey(s.pod) : s.fullname, podUID: s.uid, state: s.state, err: (error as Error).message, retryInMs: delay, failures: s.errors },
             'pod sync failed; retrying after backoff',
           );
-          if (s.state === 'terminated' && s.finished === false) this.requeue(s, delay);
-          else this.requeue(s, delay);
+          this.requeue(s, delay);
         }
       }
     } finally {
