@@ -20,6 +20,9 @@ import { expectedPodSources } from './pod-source-plugins.js';
 import { PodSourceWatcher } from './pod-source-watcher.js';
 import { PodStore } from './pod-store.js';
 import { podsRoutes } from './pods-routes.js';
+import { ContainerLogManager } from '../cri/container-log-manager.js';
+import { RuntimeService } from '../cri/runtime-service.js';
+import { Quantity } from '@kernelet/sdk/common';
 import { TopologyManager } from '../topology/topology-manager.js';
 import { HintProvider } from '../extension-points/hint-provider.js';
 
@@ -107,18 +110,36 @@ export const podsModule = new ContainerModule(({ bind }) => {
       [AgentOptions, PodManager, PodStore, AdmissionChain, PodRuntime, PodStatusCache, Pleg, PodCgroups, RuntimeState, NodeStatus, PodConfig, Logger, TopologyManager, Contributions],
     )
     .inSingletonScope();
+  bind(ContainerLogManager)
+    .toResolvedValue((options: AgentOptions, runtime: RuntimeService, pleg: Pleg, logger: Logger) => {
+      const k = options.kubelet;
+      const maxSize = Quantity.tryParse(k.containerLogMaxSize);
+      return new ContainerLogManager(
+        runtime,
+        k.podLogsDir,
+        { maxSizeBytes: maxSize ? Number(maxSize.value()) : 10 * 1024 * 1024, maxFiles: Math.max(2, k.containerLogMaxFiles) },
+        k.containerLogMaxWorkers,
+        () => pleg.runtimePods(),
+        logger.child({ component: 'container-logs' }),
+      );
+    }, [AgentOptions, RuntimeService, Pleg, Logger])
+    .inSingletonScope();
   bind(Startable).toResolvedValue(
-    (lifecycle: PodLifecycle, cgroups: PodCgroups, node: NodeStatus, options: AgentOptions, debug: DebugServer, manager: PodManager): Startable => ({
+    (lifecycle: PodLifecycle, cgroups: PodCgroups, node: NodeStatus, options: AgentOptions, debug: DebugServer, manager: PodManager, logs: ContainerLogManager): Startable => ({
       name: 'pod-workers',
       start: async () => {
         const enforce = options.kubelet.enforceNodeAllocatable.includes('pods');
         await cgroups.ensureQoSCgroups(enforce ? node.kubepodsLimits() : undefined);
         podsRoutes(debug, manager, node);
         lifecycle.start();
+        logs.start(ms(options.kubelet.containerLogMonitorInterval, 10_000));
       },
-      stop: () => lifecycle.stop(),
+      stop: async () => {
+        logs.stop();
+        await lifecycle.stop();
+      },
     }),
-    [PodLifecycle, PodCgroups, NodeStatus, AgentOptions, DebugServer, PodManager],
+    [PodLifecycle, PodCgroups, NodeStatus, AgentOptions, DebugServer, PodManager, ContainerLogManager],
   );
   bind(PodSourceWatcher)
     .toResolvedValue(
