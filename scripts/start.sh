@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 npx tsc -b
-exec node core/dist/main.js "$@"
+exec node --optimize-for-size core/dist/main.js "$@"

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --optimize-for-size
 import 'reflect-metadata';
 import { commands } from './cli/commands.js';
 import { runAgent } from './cli/run-agent.js';

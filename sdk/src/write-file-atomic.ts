@@ -4,9 +4,11 @@ import { basename, dirname, join } from 'node:path';
 
 /**
  * Replaces `file` with `content` atomically, as the kubelet's file store writes state
- * files: a temporary file beside it, written and synced, renamed over it, then the
- * directory synced. A crash leaves either the old or the new content, never a torn file.
- * Synchronous on purpose: a resource manager must not answer before its state is durable.
+ * files: a temporary file beside it, written and synced, then renamed over it. A crash
+ * leaves either the old or the new content, never a torn file. The directory is not
+ * synced (upstream does not either): on a power loss the rename may be undone, leaving the
+ * previous state, which is what every container (all gone with the power) last ran with.
+ * Synchronous on purpose: a resource manager must not answer before its state is on disk.
  */
 export function writeFileAtomic(file: string, content: string, mode = 0o600): void {
   const dir = dirname(file);
@@ -24,14 +26,5 @@ export function writeFileAtomic(file: string, content: string, mode = 0o600): vo
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
     throw err;
-  }
-  let dirFd: number | undefined;
-  try {
-    dirFd = openSync(dir, 'r');
-    fsyncSync(dirFd);
-  } catch {
-    // Some filesystems refuse to sync a directory; the rename has happened either way.
-  } finally {
-    if (dirFd !== undefined) closeSync(dirFd);
   }
 }

@@ -297,6 +297,7 @@ export class PluginRegistry {
     record.registeredSince = null;
     record.retryable = true;
     record.nextRetryAt = Date.now() + 500;
+    setTimeout(() => this.watcher.requestScan(), 505).unref();
     this.metrics.registeredPlugins.dec();
     this.logger.warn({ plugin: record.name, socket: record.socketPath, reason: why }, 'plugin unbound');
     this.emit({ kind: 'unbound', name: record.name, services: record.services });
@@ -328,7 +329,12 @@ export class PluginRegistry {
   private scheduleRetry(record: PluginRecord, retryable: boolean): void {
     record.retryable = retryable;
     record.failures++;
-    record.nextRetryAt = Date.now() + Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** (record.failures - 1));
+    // The first retry comes quickly: a socket is visible from bind(2), a moment before the
+    // plugin listens, so a first refusal is usually just that race.
+    const delay = Math.min(MAX_RETRY_DELAY_MS, 50 * 4 ** (record.failures - 1));
+    record.nextRetryAt = Date.now() + delay;
+    // Retries are taken on a scan; wake one at the retry time rather than waiting for the periodic rescan.
+    if (retryable) setTimeout(() => this.watcher.requestScan(), delay + 5).unref();
   }
 
   /** Watches the channel; when the connection drops, a probe decides whether the plugin is gone. */

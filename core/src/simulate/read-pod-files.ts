@@ -1,55 +1,43 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
-import type { Pod } from '@kernelet/sdk/common';
-
-/** Pod files larger than this are refused rather than parsed. */
-const MAX_POD_FILE_BYTES = 10 * 1024 * 1024;
+import { readFile } from 'node:fs/promises';
+import { applyPodDefaults, checkPodShape, readManifestDocuments, validatePod, type Pod } from '@kernelet/sdk/common';
 
 export class PodFileError extends Error {
   override readonly name = 'PodFileError';
 }
 
 /**
- * The pods of YAML/JSON files, in file and document order. A pod keeps the uid its file
- * gives (one is generated otherwise) and gets what the API server would default that
- * admission depends on: namespace "default", and requests taken from limits.
+ * The pods of YAML/JSON files, in file and document order, as an API server would store
+ * them: checked, defaulted (requests from limits, pull policies, ...), namespace "default"
+ * when empty. A pod keeps the uid its file gives; one is generated otherwise.
  */
 export async function readPodFiles(files: readonly string[]): Promise<Pod[]> {
   const pods: Pod[] = [];
   for (const file of files) {
-    const info = await stat(file).catch((e: Error) => {
+    const text = await readFile(file, 'utf8').catch((e: Error) => {
       throw new PodFileError(`${file}: ${e.message}`);
     });
-    if (info.size > MAX_POD_FILE_BYTES) throw new PodFileError(`${file}: ${info.size} bytes is more than the ${MAX_POD_FILE_BYTES}-byte limit for a pod file`);
-    const text = await readFile(file, 'utf8');
-    const documents = parseAllDocuments(text);
-    for (const [i, document] of (Array.isArray(documents) ? documents : [documents]).entries()) {
-      const at = `${file}${i > 0 ? ` (document ${i + 1})` : ''}`;
-      if (document.errors.length > 0) throw new PodFileError(`${at}: ${document.errors[0]?.message ?? 'invalid YAML'}`);
-      const value: unknown = document.toJS({ maxAliasCount: 100 });
-      if (value === null || value === undefined) continue;
-      pods.push(asPod(value, at));
+    const { documents, errors } = readManifestDocuments(text);
+    if (errors.length > 0) throw new PodFileError(`${file}: ${errors.map((e) => e.message).join('; ')}`);
+    for (const document of documents) {
+      const at = `${file}${documents.length > 1 ? ` (document ${document.index})` : ''}`;
+      pods.push(asPod(document.value, at));
     }
   }
   return pods;
 }
 
 function asPod(value: unknown, at: string): Pod {
-  if (typeof value !== 'object' || Array.isArray(value)) throw new PodFileError(`${at}: not a mapping`);
-  const pod = value as Pod;
-  if (pod.kind !== undefined && pod.kind !== 'Pod') throw new PodFileError(`${at}: kind ${JSON.stringify(pod.kind)} is not Pod`);
-  if (!pod.metadata?.name) throw new PodFileError(`${at}: metadata.name is missing`);
-  if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0) throw new PodFileError(`${at}: spec.containers is empty`);
-  const containers = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => {
-    const limits = c.resources?.limits;
-    if (!limits) return c;
-    return { ...c, resources: { ...c.resources, requests: { ...limits, ...c.resources?.requests } } };
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  if (kind !== undefined && kind !== 'Pod') throw new PodFileError(`${at}: kind ${JSON.stringify(kind)} is not Pod`);
+  const shape = checkPodShape(value);
+  if (shape.length > 0) throw new PodFileError(`${at}: ${shape.join('; ')}`);
+  const manifest = value as Pod;
+  const pod = applyPodDefaults({
+    ...manifest,
+    metadata: { ...manifest.metadata, namespace: manifest.metadata?.namespace || 'default', uid: manifest.metadata?.uid || randomUUID() },
   });
-  const init = pod.spec.initContainers?.length ?? 0;
-  return {
-    ...pod,
-    metadata: { ...pod.metadata, namespace: pod.metadata.namespace || 'default', uid: pod.metadata.uid || randomUUID() },
-    spec: { ...pod.spec, ...(init > 0 ? { initContainers: containers.slice(0, init) } : {}), containers: containers.slice(init) },
-  };
+  const problems = validatePod(pod);
+  if (problems.length > 0) throw new PodFileError(`${at}: ${problems.join('; ')}`);
+  return pod;
 }

@@ -9,3 +9,8 @@ export * from './numa-mask.js';
 export * from './topology-hint.js';
 export * from './wire.js';
 export * from './fnv.js';
+export * from './duration.js';
+export * from './manifest-documents.js';
+export * from './pod-defaults.js';
+export * from './pod-validation.js';
+export * from './static-pod.js';

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --optimize-for-size
 /**
  * kernelet-plugin-host: serves several plugins from one process, each on its own
  * registration socket (one Node.js process per plugin costs ~40 MiB).

@@ -33,8 +33,8 @@ export class ProcessHandle {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static spawnNode(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ProcessHandle {
-    return new ProcessHandle(spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
+  static spawnNode(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []): ProcessHandle {
+    return new ProcessHandle(spawn(process.execPath, [...nodeFlags, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
   }
 
   get pid(): number {

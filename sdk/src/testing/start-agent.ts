@@ -93,7 +93,8 @@ export function kerneletBin(): string {
 export async function startAgent(options: StartAgentOptions): Promise<AgentProcess> {
   const port = await freePort();
   const args = ['--root-dir', options.rootDir, '--healthz-port', String(port), ...runtimeArgs(options.rootDir, options.runtime), ...(options.args ?? [])];
-  const agent = new AgentProcess(ProcessHandle.spawnNode(kerneletBin(), args, options.env), options.rootDir, port);
+  // The V8 flags the kernelet bin's shebang gives the agent.
+  const agent = new AgentProcess(ProcessHandle.spawnNode(kerneletBin(), args, options.env, ['--optimize-for-size']), options.rootDir, port);
   if (options.waitReady ?? true) {
     const deadline = Date.now() + 15_000;
     for (;;) {
