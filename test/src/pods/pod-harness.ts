@@ -5,13 +5,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Node, Pod } from '@kernelet/sdk/common';
 import { makeTempRootDir, startAgent, type AgentProcess, type TempRootDir } from '@kernelet/sdk/testing';
 import { CriClient } from '../support/cri.js';
-import { fixturePlugin, repoPath } from '../support/paths.js';
+import { repoPath } from '../support/paths.js';
 
 const run = promisify(execFile);
 
@@ -22,15 +21,6 @@ export const IS_ROOT = process.getuid?.() === 0;
 /** Cold containerd setup installs packages. */
 export const SETUP_TIMEOUT_MS = 15 * 60_000;
 
-/** The project's file-source plugin when it is installed, else the test fixture that reads staticPodPath the same way. */
-export function fileSourcePlugin(): string[] {
-  try {
-    createRequire(import.meta.url).resolve('@kernelet/plugin-file-source');
-    return [];
-  } catch {
-    return ['--plugins', fixturePlugin('static-dir-source')];
-  }
-}
 
 const CONTAINERD_DIR = process.env['KERNELET_CONTAINERD_DIR'] ?? '/var/lib/kernelet-test/containerd';
 
@@ -89,7 +79,8 @@ export class PodAgent {
     const agent = await startAgent({
       rootDir: root.path,
       runtime: options.runtime === 'containerd' ? (options.endpoint ?? '') : 'embedded',
-      args: ['--config', join(root.path, 'kubelet.yaml'), '--hostname-override', NODE_NAME, ...fileSourcePlugin()],
+      // staticPodPath makes the agent run the file-source plugin.
+      args: ['--config', join(root.path, 'kubelet.yaml'), '--hostname-override', NODE_NAME],
       env: { KERNELET_TEST_ONLY_CRASHLOOP_BACKOFF_INITIAL: '1s', ...options.env },
     });
     return new PodAgent(agent, root, options, endpoint);
