@@ -37,6 +37,8 @@ export const CRASH_LOOP_MAX_MS = 300_000;
 export const TEST_ONLY_CRASH_LOOP_INITIAL_ENV = 'KERNELET_TEST_ONLY_CRASHLOOP_BACKOFF_INITIAL';
 
 export const CrashLoopBackoff = Symbol('CrashLoopBackoff');
+/** The runtime name kernelet's embedded runtime answers in Version. */
+export const EMBEDDED_RUNTIME_NAME = 'kernelet-embedded';
 export const RuntimeStatusReaderToken = Symbol('RuntimeStatusReader');
 export const ImagePullerToken = Symbol('ImagePuller');
 
@@ -146,6 +148,9 @@ export const criModule = new ContainerModule(({ bind }) => {
               return { cpuMilli: Number(a.get('cpu')?.milliValue() ?? 0n), memoryBytes: Number(a.get('memory')?.value() ?? 0n) };
             },
             allocation: (podUID, containerName) => topology.allocationFor(podUID, containerName),
+            // The embedded runtime gives containers the host's /dev: a file bound at
+            // /dev/termination-log would have to be created on the host, so it gets none.
+            terminationMessageMounts: () => state.runtimeName !== EMBEDDED_RUNTIME_NAME,
           },
           logger.child({ component: 'runtime-manager' }),
         );

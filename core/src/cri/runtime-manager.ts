@@ -36,6 +36,8 @@ export interface RuntimeManagerOptions {
   allocatable(): { cpuMilli: number; memoryBytes: number };
   /** What hint providers allocated to the container, when a topology manager runs. */
   allocation?(podUID: string, containerName: string): ContainerAllocation | undefined;
+  /** Whether the runtime can bind a file at terminationMessagePath (default /dev/termination-log). */
+  terminationMessageMounts?(): boolean;
 }
 
 /** A failed step of a sync, with the upstream reason shown as the container's waiting reason. */
@@ -218,7 +220,7 @@ export class RuntimeManager implements PodRuntime {
     const etcHostsFile = join(this.options.rootDir, 'pods', uid, 'etc-hosts');
     try {
       await mkdir(join(sandboxConfig.logDirectory, container.name), { recursive: true, mode: 0o755 });
-      if ((container.terminationMessagePath ?? '/dev/termination-log') !== '') {
+      if ((container.terminationMessagePath ?? '/dev/termination-log') !== '' && (this.options.terminationMessageMounts?.() ?? true)) {
         await mkdir(containerDir, { recursive: true, mode: 0o750 });
         terminationMessageFile = join(containerDir, randomBytes(4).toString('hex'));
         await writeFile(terminationMessageFile, '');
