@@ -53,7 +53,8 @@ fileCheckFrequency: 5s
 healthzPort: $port
 YAML
 
-node core/dist/main.js --root-dir "$root" --config "$root/kubelet.yaml" "$@" &
+# The V8 flags of the kernelet bin (core/src/main.ts shebang).
+node --optimize-for-size --max-opt=1 --v8-pool-size=1 --max-semi-space-size=1 core/dist/main.js --root-dir "$root" --config "$root/kubelet.yaml" "$@" &
 agent=$!
 trap 'kill -TERM $agent 2>/dev/null || true; wait $agent 2>/dev/null || true; exit 0' INT TERM
 

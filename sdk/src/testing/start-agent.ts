@@ -90,11 +90,14 @@ export function kerneletBin(): string {
   throw new Error('cannot find the kernelet CLI: install @kernelet/core (and build it) or set KERNELET_BIN');
 }
 
+/** The V8 flags the kernelet bin's shebang gives the agent (core/src/main.ts). */
+export const AGENT_NODE_FLAGS: readonly string[] = ['--optimize-for-size', '--max-opt=1', '--v8-pool-size=1', '--max-semi-space-size=1'];
+
 export async function startAgent(options: StartAgentOptions): Promise<AgentProcess> {
   const port = await freePort();
   const args = ['--root-dir', options.rootDir, '--healthz-port', String(port), ...runtimeArgs(options.rootDir, options.runtime), ...(options.args ?? [])];
   // The V8 flags the kernelet bin's shebang gives the agent.
-  const agent = new AgentProcess(ProcessHandle.spawnNode(kerneletBin(), args, options.env, ['--optimize-for-size']), options.rootDir, port);
+  const agent = new AgentProcess(ProcessHandle.spawnNode(kerneletBin(), args, options.env, AGENT_NODE_FLAGS), options.rootDir, port);
   if (options.waitReady ?? true) {
     const deadline = Date.now() + 15_000;
     for (;;) {

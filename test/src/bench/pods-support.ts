@@ -56,6 +56,7 @@ export class BenchAgent {
       kind: 'KubeletConfiguration',
       staticPodPath: join(root.path, 'manifests'),
       podLogsDir: join(root.path, 'logs'),
+      maxPods: 300,
       ...(kind === 'containerd' ? { containerRuntimeEndpoint: containerdEndpoint } : {}),
     };
     await writeFile(join(root.path, 'kubelet.yaml'), JSON.stringify(config));
@@ -160,6 +161,16 @@ export class BenchAgent {
 export function rssBytes(pid: number): number {
   try {
     const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Proportional set size in bytes (shared pages split among the processes sharing them). */
+export function pssBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;

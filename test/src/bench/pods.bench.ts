@@ -5,23 +5,25 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { percentile, type Bench, type BenchRow } from './bench.js';
-import { BenchAgent, cpuSeconds, criFloor, median, rssBytes, setupContainerd, type RuntimeKind } from './pods-support.js';
+import { BenchAgent, cpuSeconds, criFloor, median, pssBytes, rssBytes, setupContainerd, type RuntimeKind } from './pods-support.js';
 
 const STEADY_MS = 30_000;
 const names = (prefix: string, n: number, from = 0) => Array.from({ length: n }, (_, i) => `${prefix}-${from + i}`);
 
-async function steady(agent: BenchAgent): Promise<{ rssMiB: number; cores: number }> {
+async function steady(agent: BenchAgent): Promise<{ rssMiB: number; pssMiB: number; cores: number }> {
   await new Promise((r) => setTimeout(r, 3000));
   const pids = await agent.pids();
   const cpu0 = pids.reduce((s, p) => s + cpuSeconds(p), 0);
   const t0 = Date.now();
   const rss: number[] = [];
+  const pss: number[] = [];
   while (Date.now() - t0 < STEADY_MS) {
     await new Promise((r) => setTimeout(r, 1000));
     rss.push(pids.reduce((s, p) => s + rssBytes(p), 0));
+    pss.push(pids.reduce((s, p) => s + pssBytes(p), 0));
   }
   const cpu1 = pids.reduce((s, p) => s + cpuSeconds(p), 0);
-  return { rssMiB: Math.max(...rss) / 2 ** 20, cores: (cpu1 - cpu0) / ((Date.now() - t0) / 1000) };
+  return { rssMiB: Math.max(...rss) / 2 ** 20, pssMiB: Math.max(...pss) / 2 ** 20, cores: (cpu1 - cpu0) / ((Date.now() - t0) / 1000) };
 }
 
 async function relistMs(agent: BenchAgent, windowMs = 10_000): Promise<number> {
@@ -35,7 +37,14 @@ async function relistMs(agent: BenchAgent, windowMs = 10_000): Promise<number> {
 }
 
 async function benchRuntime(kind: RuntimeKind, endpoint: string): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
+  const measured: BenchRow[] = [];
+  // Progress on stderr as figures come in: the whole run takes several minutes.
+  const rows = {
+    push(row: BenchRow) {
+      measured.push(row);
+      process.stderr.write(`  ${row.metric}: ${typeof row.value === 'number' ? row.value.toFixed(3) : row.value} ${row.unit}\n`);
+    },
+  };
   const label = (what: string) => `${what} (${kind})`;
   let agent = await BenchAgent.start(kind, endpoint);
   try {
@@ -85,6 +94,7 @@ async function benchRuntime(kind: RuntimeKind, endpoint: string): Promise<BenchR
 
     const full = await steady(agent);
     rows.push({ metric: label('agent + plugins RSS, 100 pods'), value: full.rssMiB, unit: 'MiB', target: '<= 120 MiB' });
+    rows.push({ metric: label('agent + plugins PSS, 100 pods'), value: full.pssMiB, unit: 'MiB' });
     rows.push({ metric: label('agent + plugins CPU, 100 pods'), value: full.cores, unit: 'cores', target: '<= 0.08' });
     if (kind === 'containerd') rows.push({ metric: label('PLEG relist, 100 pods'), value: await relistMs(agent), unit: 'ms' });
 
@@ -114,10 +124,12 @@ async function benchRuntime(kind: RuntimeKind, endpoint: string): Promise<BenchR
         await agent.waitCounts((c) => c.sandboxes === 0 && c.containers === 0, 600_000, 250);
       }
     }
+  } catch (error) {
+    rows.push({ metric: label('failed'), value: (error as Error).message, unit: '' });
   } finally {
     await agent.dispose();
   }
-  return rows;
+  return measured;
 }
 
 export const bench: Bench = {
