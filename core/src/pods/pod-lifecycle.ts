@@ -67,7 +67,12 @@ export class PodLifecycle implements PodSyncer {
     private readonly node: NodeStatus,
     private readonly logger: Logger,
   ) {
-    this.workers = new PodWorkers(this, cache, { resyncIntervalMs: options.resyncIntervalMs, maxErrorBackoffMs: 10_000, onFinished: (uid, deleted) => this.onFinished(uid, deleted) }, logger);
+    this.workers = new PodWorkers(
+      this,
+      cache,
+      { resyncIntervalMs: options.resyncIntervalMs, maxErrorBackoffMs: 10_000, onFinished: (uid, deleted, restart) => this.onFinished(uid, deleted, restart) },
+      logger,
+    );
   }
 
   start(): void {
@@ -243,9 +248,15 @@ export class PodLifecycle implements PodSyncer {
     if (deleted && pod) this.logger.info({ pod: podKey(pod), podUID: uid }, 'pod removed');
   }
 
-  private onFinished(uid: string, deleted: boolean): void {
+  private onFinished(uid: string, deleted: boolean, restart: Pod | undefined): void {
     this.podStore.remove(uid);
     if (deleted) this.forgetPod(uid);
+    // The same UID came back while it was stopping: admit it again, then start it.
+    if (restart && this.podManager.has(uid)) {
+      this.podManager.deleteStatus(uid);
+      this.reasons.delete(uid);
+      void this.handle({ op: 'ADD', pods: [restart], source: 'restart' });
+    }
   }
 
   private forgetPod(uid: string): void {

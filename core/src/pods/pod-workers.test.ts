@@ -79,7 +79,20 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
 }
 
 function workers(syncer: FakeSyncer, finished: string[] = []): PodWorkers {
-  return new PodWorkers(syncer, cache, { resyncIntervalMs: 60_000, maxErrorBackoffMs: 40, onFinished: (uid, deleted) => finished.push(`${uid}:${deleted}`) }, logger);
+  const w: PodWorkers = new PodWorkers(
+    syncer,
+    cache,
+    {
+      resyncIntervalMs: 60_000,
+      maxErrorBackoffMs: 40,
+      onFinished: (uid, deleted, restart) => {
+        finished.push(`${uid}:${deleted}`);
+        if (restart) w.updatePod({ type: 'create', pod: restart });
+      },
+    },
+    logger,
+  );
+  return w;
 }
 
 describe('PodWorkers', () => {

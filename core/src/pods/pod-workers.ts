@@ -69,8 +69,11 @@ export interface PodWorkersOptions {
   resyncIntervalMs: number;
   /** The longest delay between retries of a failing sync (upstream backOffPeriod, 10 s). */
   maxErrorBackoffMs: number;
-  /** Called when a worker finished a pod; `restart` when a new incarnation of the same UID waits. */
-  onFinished?(uid: string, deleted: boolean): void;
+  /**
+   * Called when a worker finished a pod. `restart` is the pod when a new incarnation of the
+   * same UID is waiting: its worker is gone, and the caller admits and starts it afresh.
+   */
+  onFinished?(uid: string, deleted: boolean, restart: Pod | undefined): void;
 }
 
 /**
@@ -130,6 +133,16 @@ export class PodWorkers {
     }
     if (options.pod) s.pod = options.pod;
     if (options.runningPod) s.runningPod = options.runningPod;
+    if (options.type === 'create' && s.state !== 'syncing' && !s.deleted) {
+      // The same UID was added again while it stops: it starts afresh once this run is over.
+      s.restartRequested = true;
+      return;
+    }
+    if (options.type === 'create' && s.state !== 'syncing' && s.deleted) {
+      s.deleted = false;
+      s.restartRequested = true;
+      return;
+    }
     if (options.type === 'kill' || options.pod?.metadata?.deletionTimestamp) {
       if (options.kill?.deleted) {
         s.deleted = true;
@@ -301,14 +314,13 @@ export class PodWorkers {
     clearTimeout(s.timer);
     s.timer = undefined;
     this.releaseStatic(s);
-    this.options.onFinished?.(s.uid, s.deleted);
-    if (s.restartRequested && !s.deleted && s.pod) {
-      // A new incarnation of the same UID: start it afresh now that the old one is gone.
-      const pod = s.pod;
+    const restart = s.restartRequested && !s.deleted ? s.pod : undefined;
+    if (restart) {
+      // A new incarnation of the same UID waits: forget this one so it can start afresh.
       this.statuses.delete(s.uid);
-      this.logger.info({ pod: podKey(pod), podUID: s.uid }, 'starting the pod again after its previous run finished');
-      this.updatePod({ type: 'create', pod });
+      this.logger.info({ pod: podKey(restart), podUID: s.uid }, 'the previous run of the pod finished; starting it again');
     }
+    this.options.onFinished?.(s.uid, s.deleted, restart);
   }
 
   private enqueueStatic(s: PodSyncStatus): void {
