@@ -53,11 +53,14 @@ describe.each(RUNTIMES)('static pods on %s', (runtime) => {
     await a.removeManifest('web.yaml');
     await a.waitForGone('web');
     await a.waitForRuntime(secondUID, (s) => s.containers === 0 && s.sandboxes === 0);
-    for (const uid of [firstUID, secondUID]) {
-      expect(processesOfPod(uid)).toEqual([]);
-      expect(podCgroupDirs(uid)).toEqual([]);
-    }
-    if (runtime === 'containerd') expect(shimsOf([...firstSandboxes, ...secondSandboxes])).toEqual([]);
+    // The pod's cgroup goes right after its sandbox; processes and shims are gone with it.
+    const leftovers = () => ({
+      processes: [firstUID, secondUID].flatMap(processesOfPod),
+      cgroups: [firstUID, secondUID].flatMap(podCgroupDirs),
+      shims: runtime === 'containerd' ? shimsOf([...firstSandboxes, ...secondSandboxes]) : [],
+    });
+    for (let i = 0; i < 50 && JSON.stringify(leftovers()) !== JSON.stringify({ processes: [], cgroups: [], shims: [] }); i++) await sleep(100);
+    expect(leftovers()).toEqual({ processes: [], cgroups: [], shims: [] });
   }, 120_000);
 
   it.skipIf(skip)('restarts a failing container under restartPolicy Always with a doubling backoff', async () => {
