@@ -141,11 +141,17 @@ export class RuntimeStatusReader {
 
   /** The status of one pod, from the runtime directly. */
   async fetch(uid: string, name = '', namespace = ''): Promise<RuntimePodStatus> {
+    const { sandboxes, containers } = await this.listPod(uid);
+    return this.build(uid, name, namespace, sandboxes, containers);
+  }
+
+  /** One pod's sandboxes and containers (two listings filtered by the pod UID label). */
+  async listPod(uid: string): Promise<{ sandboxes: runtime.PodSandbox[]; containers: runtime.Container[] }> {
     const [sandboxes, containers] = await Promise.all([
       this.runtimeService.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } }),
       this.runtimeService.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } }),
     ]);
-    return this.build(uid, name, namespace, sandboxes, containers);
+    return { sandboxes, containers };
   }
 
   /** The status of one pod from listings already made. */

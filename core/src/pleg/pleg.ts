@@ -44,8 +44,8 @@ export interface PlegOptions {
   evented: boolean;
 }
 
-/** The least time between two relists a pod worker asks for. */
-const ON_DEMAND_SPACING_MS = 50;
+/** How long requests to look at pods gather before they are served together. */
+const ON_DEMAND_DELAY_MS = 5;
 
 export const DEFAULT_PLEG_OPTIONS: PlegOptions = {
   relistPeriodMs: 1000,
@@ -109,6 +109,7 @@ export class GenericPleg implements Pleg {
   private metrics: PlegMetrics | undefined;
   private lastPods: Map<string, RuntimePod> | undefined;
   private demandTimer: NodeJS.Timeout | undefined;
+  private readonly toInspect = new Set<string>();
   mode: 'generic' | 'evented' = 'generic';
 
   constructor(
@@ -120,19 +121,57 @@ export class GenericPleg implements Pleg {
     registry?: Registry,
   ) {
     if (registry) this.metrics = new PlegMetrics(registry, () => this.lastRelist);
-    // A worker waiting for a status newer than its last sync gets a relist now, not at the
-    // next period: no worker waits a second (or, with runtime events, minutes) for nothing.
-    cache.onStale = () => this.relistSoon();
+    // A worker waiting for a status newer than its last sync gets its pod looked at now, not
+    // at the next relist: no worker waits a second (or, with runtime events, minutes).
+    cache.onStale = (uid) => this.inspectSoon(uid);
   }
 
-  /** Relists within ON_DEMAND_SPACING_MS of the last relist start; requests in between share it. */
-  private relistSoon(): void {
-    if (this.stopped || this.demandTimer) return;
-    const wait = Math.max(0, this.lastRelistStart + ON_DEMAND_SPACING_MS - monotonicNow());
+  /**
+   * Looks at these pods within a few milliseconds (requests in between share the look): two
+   * listings filtered by pod UID each, so a burst of pods costs the runtime little, where a
+   * relist per request would list every pod each time.
+   */
+  private inspectSoon(uid: string): void {
+    if (this.stopped) return;
+    this.toInspect.add(uid);
+    if (this.demandTimer) return;
     this.demandTimer = setTimeout(() => {
       this.demandTimer = undefined;
-      void this.relist();
-    }, wait);
+      const uids = [...this.toInspect];
+      this.toInspect.clear();
+      void this.inspect(uids);
+    }, ON_DEMAND_DELAY_MS);
+  }
+
+  /** Refreshes these pods' records and statuses from the runtime and delivers their events. */
+  private async inspect(uids: readonly string[]): Promise<void> {
+    const started = monotonicNow();
+    const events: PlegEvent[] = [];
+    await Promise.all(
+      uids.map(async (uid) => {
+        try {
+          const { sandboxes, containers } = await this.reader.listPod(uid);
+          const after = new Map<string, State>();
+          for (const sb of sandboxes) after.set(sb.id, sb.state === 0 ? 'running' : 'exited');
+          for (const c of containers) after.set(c.id, stateOf(c.state));
+          const before = this.records.get(uid) ?? new Map<string, State>();
+          for (const id of new Set([...before.keys(), ...after.keys()])) events.push(...generateEvents(uid, id, before.get(id) ?? 'non-existent', after.get(id) ?? 'non-existent'));
+          if (after.size > 0) this.records.set(uid, after);
+          else this.records.delete(uid);
+          const pod = groupRuntimePods(sandboxes, containers).get(uid);
+          if (pod) this.lastPods?.set(uid, pod);
+          else this.lastPods?.delete(uid);
+          const first = sandboxes[0];
+          const status = await this.reader.build(uid, first?.metadata?.name ?? '', first?.metadata?.namespace ?? '', sandboxes, containers);
+          this.cache.set(uid, status, undefined, started);
+        } catch (error) {
+          // The next relist looks again; the worker waits for it.
+          this.reinspect.add(uid);
+          this.logger.debug({ podUID: uid, err: errorText(error) }, 'PLEG: cannot inspect the pod');
+        }
+      }),
+    );
+    this.deliver(events);
   }
 
   watch(listener: (events: readonly PlegEvent[]) => void): () => void {
@@ -275,14 +314,17 @@ export class GenericPleg implements Pleg {
     this.lastRelist = monotonicNow();
     this.metrics?.relistDuration.observe((this.lastRelist - started) / 1000);
 
+    this.deliver(events);
+  }
+
+  private deliver(events: readonly PlegEvent[]): void {
     const delivered = events.filter((e) => e.type !== 'ContainerChanged');
-    if (delivered.length > 0) {
-      for (const listener of this.listeners) {
-        try {
-          listener(delivered);
-        } catch (error) {
-          this.logger.error({ err: (error as Error).message }, 'PLEG listener failed');
-        }
+    if (delivered.length === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(delivered);
+      } catch (error) {
+        this.logger.error({ err: (error as Error).message }, 'PLEG listener failed');
       }
     }
   }
@@ -334,15 +376,18 @@ export class GenericPleg implements Pleg {
     this.schedule();
   }
 
+  /** A runtime event: that pod is looked at now (its statuses, sent with the event, are remembered). */
   private onContainerEvent(event: runtime.ContainerEventResponse): void {
     const sandboxId = event.podSandboxStatus?.id ?? '';
     for (const status of event.containersStatuses) if (status.id === event.containerId) this.reader.remember(status, sandboxId);
-    // Coalesce a burst of events into one relist.
-    if (this.eventTimer) return;
-    this.eventTimer = setTimeout(() => {
-      this.eventTimer = undefined;
-      void this.relist();
-    }, 5);
+    const uid = event.podSandboxStatus ? sandboxPodUID(event.podSandboxStatus) : '';
+    if (uid) this.inspectSoon(uid);
+    else if (!this.eventTimer) {
+      this.eventTimer = setTimeout(() => {
+        this.eventTimer = undefined;
+        void this.relist();
+      }, 5);
+    }
   }
 }
 

@@ -156,26 +156,28 @@ export class PodCgroups {
   }
 
   private async create(path: string): Promise<void> {
-    for (const h of await this.detect()) {
-      const dir = join(h.mount, path);
-      try {
-        await mkdir(dir, { recursive: true });
-        if (!this.unified && h.controllers.includes('cpuset')) await this.inheritCpuset(h.mount, path);
-      } catch (error) {
-        this.logger.warn({ cgroup: dir, err: (error as Error).message }, 'cannot create cgroup');
-      }
-    }
+    await Promise.all(
+      (await this.detect()).map(async (h) => {
+        const dir = join(h.mount, path);
+        try {
+          // mkdir -p answers the first directory it made: undefined when the cgroup was there.
+          const made = await mkdir(dir, { recursive: true });
+          if (made !== undefined && !this.unified && h.controllers.includes('cpuset')) await this.inheritCpuset(h.mount, path, made);
+        } catch (error) {
+          this.logger.warn({ cgroup: dir, err: (error as Error).message }, 'cannot create cgroup');
+        }
+      }),
+    );
   }
 
-  /** A new v1 cpuset cgroup is empty; copy cpus and mems from the parent, top down. */
-  private async inheritCpuset(mount: string, path: string): Promise<void> {
+  /** New v1 cpuset cgroups are empty: copy cpus and mems from the parent, top down, from the first new level. */
+  private async inheritCpuset(mount: string, path: string, firstMade: string): Promise<void> {
     const parts = path.split('/').filter(Boolean);
-    for (let i = 1; i <= parts.length; i++) {
+    const existing = firstMade.slice(mount.length).split('/').filter(Boolean).length - 1;
+    for (let i = Math.max(1, existing + 1); i <= parts.length; i++) {
       const dir = join(mount, ...parts.slice(0, i));
       const parent = join(mount, ...parts.slice(0, i - 1));
       for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-        const own = (await readFile(join(dir, file), 'utf8').catch(() => '')).trim();
-        if (own !== '') continue;
         const inherited = (await readFile(join(parent, file), 'utf8').catch(() => '')).trim();
         if (inherited !== '') await writeFile(join(dir, file), inherited).catch(() => undefined);
       }
@@ -195,15 +197,25 @@ export class PodCgroups {
       }
       if (h.controllers.includes('cpu')) {
         writes.push([dir, 'cpu.shares', String(config.cpuShares)]);
-        writes.push([dir, 'cpu.cfs_period_us', String(config.cpuPeriod)]);
-        writes.push([dir, 'cpu.cfs_quota_us', config.cpuQuota > 0 ? String(config.cpuQuota) : '-1']);
+        // A new cgroup has period 100 ms and no quota: write them only when they differ.
+        if (config.cpuQuota > 0 || config.cpuPeriod !== 100_000) {
+          writes.push([dir, 'cpu.cfs_period_us', String(config.cpuPeriod)]);
+          writes.push([dir, 'cpu.cfs_quota_us', config.cpuQuota > 0 ? String(config.cpuQuota) : '-1']);
+        }
       }
       if (h.controllers.includes('memory') && config.memoryLimitBytes > 0) writes.push([dir, 'memory.limit_in_bytes', String(config.memoryLimitBytes)]);
       if (h.controllers.includes('pids') && config.pidsLimit > 0) writes.push([dir, 'pids.max', String(config.pidsLimit)]);
     }
-    for (const [dir, file, text] of writes) {
-      await writeFile(join(dir, file), text).catch((error: Error) => this.logger.debug({ cgroup: dir, file, err: error.message }, 'cannot set cgroup limit'));
-    }
+    // In order within a cgroup (a quota must follow its period), hierarchies in parallel.
+    const byDir = new Map<string, [string, string][]>();
+    for (const [dir, file, text] of writes) byDir.set(dir, [...(byDir.get(dir) ?? []), [file, text]]);
+    await Promise.all(
+      [...byDir].map(async ([dir, files]) => {
+        for (const [file, text] of files) {
+          await writeFile(join(dir, file), text).catch((error: Error) => this.logger.debug({ cgroup: dir, file, err: error.message }, 'cannot set cgroup limit'));
+        }
+      }),
+    );
   }
 
   /** rmdir children first; true when the directory is gone. */
