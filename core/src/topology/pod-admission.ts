@@ -30,6 +30,7 @@ export interface PodAdmissionSettings {
 export class PodAdmission implements AdmissionSteps {
   readonly pod: Pod;
   readonly policy: Policy;
+  /** Every provider asked to allocate, so a rejected pod releases whatever any of them holds. */
   private readonly allocated: { containerName: string; provider: HintProvider }[] = [];
   private readonly recorded = new Set<string>();
 
@@ -70,19 +71,30 @@ export class PodAdmission implements AdmissionSteps {
     return { ok: true, hints };
   }
 
+  /**
+   * Has every provider allocate at once (the hint is chosen; their allocations are
+   * independent). The pod is rejected with the first failure in provider order, and a
+   * rejected pod's rollback asks every provider that was called to release the container
+   * (release is idempotent), so the result is the same as allocating one after another.
+   */
   async allocate(containerName: string, hint: TopologyHint): Promise<AdmitResult | undefined> {
     const { pod, podUID, providers, store } = this.settings;
     store.set(podUID, containerName, hint);
     this.recorded.add(containerName);
-    for (const provider of providers) {
-      const started = performance.now();
-      let outcome;
-      try {
-        outcome = await withDeadline(() => provider.allocate(pod, containerName, hint), this.settings.deadlineMs);
-      } catch (err) {
-        this.callFailed(provider, 'allocate', err, started, containerName);
-        return unexpected(`Allocate failed due to hint provider "${provider.name}": ${reasonOf(err)}`);
-      }
+    const outcomes = await Promise.all(
+      providers.map(async (provider) => {
+        const started = performance.now();
+        this.allocated.push({ containerName, provider });
+        try {
+          return { provider, started, outcome: await withDeadline(() => provider.allocate(pod, containerName, hint), this.settings.deadlineMs) };
+        } catch (err) {
+          this.callFailed(provider, 'allocate', err, started, containerName);
+          return { provider, started, err };
+        }
+      }),
+    );
+    for (const { provider, started, outcome, err } of outcomes) {
+      if (!outcome) return unexpected(`Allocate failed due to hint provider "${provider.name}": ${reasonOf(err)}`);
       if (!outcome.ok) {
         this.settings.logger.info(
           { plugin: provider.name, containerName, reason: outcome.reason, message: outcome.message, durationMs: elapsed(started) },
@@ -90,7 +102,6 @@ export class PodAdmission implements AdmissionSteps {
         );
         return rejected(outcome.reason, outcome.message);
       }
-      this.allocated.push({ containerName, provider });
       const given = this.settings.allocations.get(podUID, containerName) ?? [];
       this.settings.allocations.set(podUID, containerName, [...given, outcome.allocation]);
     }

@@ -32,7 +32,7 @@ async function startAgent(extra: string[]): Promise<Agent> {
     },
   });
   const machine = await loadMachineInfo({ machineInfoFile: MACHINE });
-  const started = createAgent(loaded.options, { logger: createLogger({ destination: sink }), machine });
+  const started = createAgent(loaded.options, { logger: createLogger({ destination: sink }), machine, pluginOutput: 'ignore' });
   await started.start();
   agent = started;
   return started;
