@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --optimize-for-size
+#!/usr/bin/env -S node --optimize-for-size --max-opt=1 --v8-pool-size=1 --max-semi-space-size=1
 import 'reflect-metadata';
 import { commands } from './cli/commands.js';
 import { runAgent } from './cli/run-agent.js';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Registry } from 'prom-client';
 import { AdmissionChain, createAgent, createLogger, loadAgentOptions, MetricsRegistry, PluginRegistry, type Agent, type AgentOptions } from '@kernelet/core';
-import { makeTempRootDir, startPlugin, type ProcessHandle, type TempRootDir } from '@kernelet/sdk/testing';
+import { makeTempRootDir, runtimeArgs, startPlugin, type ProcessHandle, type TempRootDir } from '@kernelet/sdk/testing';
 import { fixturePlugin } from './support/paths.js';
 import { testPod } from './support/pods.js';
 
@@ -27,6 +27,7 @@ async function startInProcessAgent(kernelet: Partial<AgentOptions['kernelet']> =
     '--root-dir', root.path,
     '--healthz-port', '0',
     '--hostname-override', 'node-a',
+    ...runtimeArgs(root.path, 'none'),
     '--plugin-call-timeout', `${CALL_TIMEOUT_MS}ms`,
   ]);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));

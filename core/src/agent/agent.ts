@@ -13,17 +13,27 @@ import { registryModule } from '../plugin-registry/registry-module.js';
 import { PluginProcessOutput } from '../supervisor/plugin-supervisor.js';
 import { supervisorModule } from '../supervisor/supervisor-module.js';
 import { topologyModule } from '../topology/topology-module.js';
+import { criModule } from '../cri/cri-module.js';
+import { nodeModule } from '../node/node-module.js';
+import { plegModule } from '../pleg/pleg-module.js';
+import { effectivePlugins } from '../pods/pod-source-plugins.js';
+import { podsModule } from '../pods/pods-module.js';
 import { AgentContainer, Startable } from './lifecycle.js';
 import { Machine, NodeName } from './node-facts.js';
 
 /**
- * What decides whether and where a pod may run: admission, the topology manager, and the
- * plugins behind them. Nothing here touches containers, so `kernelet simulate` runs just this.
+ * What decides whether and where a pod may run: the node's allocatable, admission, the
+ * topology manager, and the plugins behind them. Nothing here touches containers, so
+ * `kernelet simulate` runs just this.
  */
-export const ADMISSION_MODULES: readonly ContainerModule[] = [topologyModule, admissionModule, hostApiModule, registryModule, supervisorModule];
+export const ADMISSION_MODULES: readonly ContainerModule[] = [topologyModule, nodeModule, admissionModule, hostApiModule, registryModule, supervisorModule];
 
-/** The agent's features, in start order (host API before plugins register, plugins before the listener reports them). */
-export const FEATURE_MODULES: readonly ContainerModule[] = [...ADMISSION_MODULES, httpModule];
+/**
+ * The agent's features, in start order: admission and the plugins first, then the runtime,
+ * the PLEG (its first relist tells the pod workers what already runs) and the pod loop, then
+ * the listener. They stop in reverse; running pods keep running when the agent stops.
+ */
+export const FEATURE_MODULES: readonly ContainerModule[] = [...ADMISSION_MODULES, criModule, plegModule, podsModule, httpModule];
 
 export interface AgentDependencies {
   logger: Logger;
@@ -72,7 +82,15 @@ export class Agent {
   }
 }
 
-export function createAgent(options: AgentOptions, dependencies: AgentDependencies): Agent {
+export function createAgent(configured: AgentOptions, dependencies: AgentDependencies): Agent {
+  const modules = dependencies.modules ?? FEATURE_MODULES;
+  let options = configured;
+  if (modules.includes(podsModule)) {
+    // An agent that runs pods runs the pod sources its configuration names.
+    const plugins = effectivePlugins(configured);
+    for (const warning of plugins.warnings) dependencies.logger.warn({ plugins: configured.kernelet.plugins }, warning);
+    options = { ...configured, kernelet: { ...configured.kernelet, plugins: plugins.plugins } };
+  }
   const container = new Container({ defaultScope: 'Singleton' });
   const registry = new Registry();
   const nodeName = (options.flags.hostnameOverride ?? hostname()).trim().toLowerCase();
@@ -88,7 +106,7 @@ export function createAgent(options: AgentOptions, dependencies: AgentDependenci
       bind(Contributions).toConstantValue(new Contributions(container));
       if (dependencies.pluginOutput) bind(PluginProcessOutput).toConstantValue(dependencies.pluginOutput);
     }),
-    ...(dependencies.modules ?? FEATURE_MODULES),
+    ...modules,
   );
   return new Agent(container);
 }

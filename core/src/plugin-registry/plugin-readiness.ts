@@ -31,11 +31,12 @@ export class PluginReadiness {
     const views = this.registry.list();
     const ignore = this.options.kernelet.pluginFailurePolicies;
     const missing: MissingPlugin[] = [];
-    for (const name of new Set([...this.configured, ...this.registry.lost()])) {
+    const lost = this.registry.lost();
+    for (const name of new Set([...this.configured, ...lost])) {
       if (ignore[name] === 'Ignore') continue;
       const records = views.filter((v) => v.name === name);
       if (records.some((v) => v.state === 'registered')) continue;
-      if (records.length === 0 && !this.configured.includes(name)) continue;
+      if (records.length === 0 && !this.configured.includes(name) && !lost.includes(name)) continue;
       const record: PluginView | undefined = records[0];
       missing.push({ name, state: record?.state ?? 'pending', lastError: record?.lastError ?? null });
     }

@@ -81,6 +81,8 @@ interface PluginRecord {
 /** Unix socket addresses hold at most 107 bytes of path. */
 const MAX_UNIX_PATH = 107;
 const PROBE_TIMEOUT_MS = 1000;
+/** How long a crashed plugin whose socket vanished is still expected back (its restart re-creates the socket). */
+const RESTART_GRACE_MS = 3000;
 const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
@@ -92,6 +94,7 @@ const MAX_RETRY_DELAY_MS = 30_000;
 export class PluginRegistry {
   private readonly records = new Map<string, PluginRecord>();
   private readonly listeners = new Set<(event: RegistryEvent) => void>();
+  private readonly restarting = new Map<string, number>();
   private readonly watcher: RegistryWatcher;
   private readonly linkDir = join(tmpdir(), `kernelet-links-${process.pid}`);
   private stopped = false;
@@ -130,7 +133,13 @@ export class PluginRegistry {
 
   /** Names of plugins that registered from a socket that is still there but are not registered now. */
   lost(): string[] {
-    return [...this.records.values()].filter((r) => r.wasRegistered && r.state !== 'registered').map((r) => r.name);
+    const now = Date.now();
+    const names = new Set([...this.records.values()].filter((r) => r.wasRegistered && r.state !== 'registered').map((r) => r.name));
+    for (const [name, until] of this.restarting) {
+      if (until < now || [...this.records.values()].some((r) => r.name === name && r.state === 'registered')) this.restarting.delete(name);
+      else names.add(name);
+    }
+    return [...names];
   }
 
   list(): PluginView[] {
@@ -152,6 +161,9 @@ export class PluginRegistry {
     const present = new Set(entries.map((e) => e.path));
     for (const [path, record] of this.records) {
       if (present.has(path)) continue;
+      // A crashed plugin's socket removed by its own restart (unlink, then bind) is not a
+      // plugin leaving on purpose: keep expecting it for a moment.
+      if (record.wasRegistered && record.state !== 'registered' && record.name) this.restarting.set(record.name, Date.now() + RESTART_GRACE_MS);
       if (record.state === 'registered') this.unbind(record, 'socket removed');
       this.closeConnections(record);
       this.records.delete(path);
@@ -165,6 +177,12 @@ export class PluginRegistry {
       if (existing?.state === 'registered') this.unbind(existing, 'socket replaced');
       if (existing) this.closeConnections(existing);
       const record = newRecord(entry);
+      if (existing?.wasRegistered) {
+        // A restarting plugin replaces its own socket: until the new one answers GetInfo it
+        // is the same plugin coming back, still expected by admission.
+        record.name = existing.name;
+        record.wasRegistered = true;
+      }
       this.records.set(entry.path, record);
       if (entry.kind === 'socket') {
         void this.register(record);

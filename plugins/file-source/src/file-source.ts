@@ -23,7 +23,7 @@ export interface FileSourceOptions {
   checkFrequencyMs: number;
   sink: PodSink;
   logger: Logger;
-  /** How long a burst of watch events is let settle before reading (default 100 ms). */
+  /** How long a burst of watch events is let settle before reading (default 10 ms). */
   settleMs?: number;
   now?: () => Date;
 }
@@ -243,7 +243,7 @@ export class FileSource {
       this.watcher = watch(dir, (_event, name) => {
         if (only !== undefined && name !== null && name !== only) return;
         clearTimeout(this.settleTimer);
-        this.settleTimer = setTimeout(() => void this.list('watch'), this.options.settleMs ?? 100);
+        this.settleTimer = setTimeout(() => void this.list('watch'), this.options.settleMs ?? 10);
       });
       this.watcher.on('error', (error: Error) => {
         this.options.logger.warn({ path: dir, err: error.message }, 'static pod path watch failed; relying on the periodic listing until it is back');

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --optimize-for-size
+#!/usr/bin/env -S node --optimize-for-size --max-opt=1 --v8-pool-size=1 --max-semi-space-size=1
 /**
  * kernelet-plugin-host: serves several plugins from one process, each on its own
  * registration socket (one Node.js process per plugin costs ~40 MiB).

@@ -11,6 +11,20 @@ export interface StartAgentOptions {
   env?: NodeJS.ProcessEnv;
   /** Waits for /healthz to answer (default true). */
   waitReady?: boolean;
+  /**
+   * The container runtime: "none" (default: an endpoint where nothing answers, so a test
+   * about plugins starts no runtime and leaves no daemon behind), "embedded" (the agent
+   * starts kernelet's embedded runtime under the root dir; the test must stop it), or a
+   * CRI endpoint such as unix:///run/containerd/containerd.sock.
+   */
+  runtime?: 'none' | 'embedded' | string;
+}
+
+/** The --container-runtime-endpoint flag for a StartAgentOptions.runtime. */
+export function runtimeArgs(rootDir: string, runtime: StartAgentOptions['runtime']): string[] {
+  if (runtime === 'embedded') return [];
+  if (runtime === undefined || runtime === 'none') return ['--container-runtime-endpoint', `unix://${rootDir}/no-runtime.sock`];
+  return ['--container-runtime-endpoint', runtime];
 }
 
 export interface PluginEntry {
@@ -76,11 +90,14 @@ export function kerneletBin(): string {
   throw new Error('cannot find the kernelet CLI: install @kernelet/core (and build it) or set KERNELET_BIN');
 }
 
+/** The V8 flags the kernelet bin's shebang gives the agent (core/src/main.ts). */
+export const AGENT_NODE_FLAGS: readonly string[] = ['--optimize-for-size', '--max-opt=1', '--v8-pool-size=1', '--max-semi-space-size=1'];
+
 export async function startAgent(options: StartAgentOptions): Promise<AgentProcess> {
   const port = await freePort();
-  const args = ['--root-dir', options.rootDir, '--healthz-port', String(port), ...(options.args ?? [])];
+  const args = ['--root-dir', options.rootDir, '--healthz-port', String(port), ...runtimeArgs(options.rootDir, options.runtime), ...(options.args ?? [])];
   // The V8 flags the kernelet bin's shebang gives the agent.
-  const agent = new AgentProcess(ProcessHandle.spawnNode(kerneletBin(), args, options.env, ['--optimize-for-size']), options.rootDir, port);
+  const agent = new AgentProcess(ProcessHandle.spawnNode(kerneletBin(), args, options.env, AGENT_NODE_FLAGS), options.rootDir, port);
   if (options.waitReady ?? true) {
     const deadline = Date.now() + 15_000;
     for (;;) {

@@ -13,7 +13,7 @@ import {
   TopologyManager,
 } from '@kernelet/core';
 import type { Pod } from '@kernelet/sdk/common';
-import { makeTempRootDir } from '@kernelet/sdk/testing';
+import { makeTempRootDir, runtimeArgs } from '@kernelet/sdk/testing';
 import { repoPath } from '../support/paths.js';
 import { percentile, type Bench, type BenchRow } from './bench.js';
 
@@ -32,6 +32,7 @@ async function wholeAdmission(): Promise<BenchRow[]> {
     '--root-dir', root.path,
     '--healthz-port', '0',
     '--machine-info-file', MACHINE,
+    ...runtimeArgs(root.path, 'none'),
     '--plugins', 'cpu-manager,memory-manager',
     '--cpu-manager-policy', 'static',
     '--reserved-cpus', '0-1',

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { AdmitHandler, Contributions, createAgent, createLogger, loadAgentOptions, PluginRegistry, type Agent } from '@kernelet/core';
-import { makeTempRootDir, ProcessHandle, startAgent, startPlugin, type TempRootDir } from '@kernelet/sdk/testing';
+import { makeTempRootDir, ProcessHandle, runtimeArgs, startAgent, startPlugin, type TempRootDir } from '@kernelet/sdk/testing';
 import { fixturePlugin } from '../support/paths.js';
 import { testPod } from '../support/pods.js';
 import { percentile, type Bench, type BenchRow } from './bench.js';
@@ -10,7 +10,7 @@ const CALLS = 10_000;
 const REGISTRATIONS = 20;
 
 async function inProcessAgent(root: TempRootDir): Promise<Agent> {
-  const loaded = await loadAgentOptions(['--root-dir', root.path, '--healthz-port', '0']);
+  const loaded = await loadAgentOptions(['--root-dir', root.path, '--healthz-port', '0', ...runtimeArgs(root.path, 'none')]);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
   const silent = new Writable({ write: (_c, _e, done) => done() });
   const agent = createAgent(loaded.options, { logger: createLogger({ destination: silent }) });

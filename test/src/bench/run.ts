@@ -6,6 +6,7 @@ const benches: readonly (() => Promise<{ bench: Bench }>)[] = [
   () => import('./cpu-allocation.bench.js'),
   () => import('./topology-merge.bench.js'),
   () => import('./admission.bench.js'),
+  () => import('./pods.bench.js'),
 ];
 
 const only = process.argv.slice(2);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdmissionChain, createAgent, createLogger, loadAgentOptions, loadMachineInfo, PluginRegistry, TopologyManager, type Agent } from '@kernelet/core';
-import { makeTempRootDir, type TempRootDir } from '@kernelet/sdk/testing';
+import { makeTempRootDir, runtimeArgs, type TempRootDir } from '@kernelet/sdk/testing';
 import type { Pod } from '@kernelet/sdk/common';
 import { CPUSet } from '@kernelet/sdk/common';
 import { repoPath } from '../support/paths.js';
@@ -20,6 +20,7 @@ async function startAgent(extra: string[]): Promise<Agent> {
     '--root-dir', root.path,
     '--healthz-port', '0',
     '--machine-info-file', MACHINE,
+    ...runtimeArgs(root.path, 'none'),
     '--plugins', 'cpu-manager,memory-manager',
     ...extra,
   ]);

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { Quantity, type Pod } from '@kernelet/sdk/common';
+import { insufficientMessage, insufficientReason, podFitsResources } from './resource-fit.js';
+import { normalizeSysctlName, SysctlAllowlist } from './sysctl-allowlist.js';
+
+function pod(name: string, requests: Record<string, string> = {}): Pod {
+  return { metadata: { name, uid: name }, spec: { containers: [{ name: 'c', resources: { requests } }] } };
+}
+
+const allocatable = new Map([
+  ['cpu', Quantity.parse('2')],
+  ['memory', Quantity.parse('4Gi')],
+  ['ephemeral-storage', Quantity.parse('10Gi')],
+  ['pods', Quantity.parse('3')],
+  ['example.com/gpu', Quantity.parse('1')],
+]);
+
+describe('podFitsResources', () => {
+  it.each<[string, Pod, Pod[], string | undefined, string | undefined]>([
+    ['fits', pod('p', { cpu: '1' }), [pod('a', { cpu: '500m' })], undefined, undefined],
+    ['more cpu than allocatable', pod('p', { cpu: '3' }), [], 'OutOfcpu', "Node didn't have enough resource: cpu, requested: 3000, used: 0, capacity: 2000"],
+    ['cpu used by admitted pods', pod('p', { cpu: '1' }), [pod('a', { cpu: '1500m' })], 'OutOfcpu', "Node didn't have enough resource: cpu, requested: 1000, used: 1500, capacity: 2000"],
+    ['memory', pod('p', { memory: '5Gi' }), [], 'OutOfmemory', "Node didn't have enough resource: memory, requested: 5368709120, used: 0, capacity: 4294967296"],
+    ['ephemeral-storage', pod('p', { 'ephemeral-storage': '11Gi' }), [], 'OutOfephemeral-storage', undefined],
+    ['maxPods', pod('p'), [pod('a'), pod('b'), pod('c')], 'OutOfpods', "Node didn't have enough resource: pods, requested: 1, used: 3, capacity: 3"],
+    ['extended resource', pod('p', { 'example.com/gpu': '2' }), [], 'OutOfexample.com/gpu', undefined],
+    ['extended resource the node does not advertise is ignored', pod('p', { 'other.io/thing': '5' }), [], undefined, undefined],
+    ['BestEffort fits while pods remain', pod('p'), [pod('a', { cpu: '2' })], undefined, undefined],
+  ])('%s', (_name, p, admitted, reason, message) => {
+    const [first] = podFitsResources(p, admitted, allocatable);
+    expect(first ? insufficientReason(first) : undefined).toBe(reason);
+    if (message) expect(first ? insufficientMessage(first) : undefined).toBe(message);
+  });
+});
+
+describe('SysctlAllowlist', () => {
+  const list = new SysctlAllowlist(['kernel.msg*', 'net.core.somaxconn'], '6.1.0');
+  it.each<[string, boolean, boolean, string | undefined]>([
+    ['kernel.shm_rmid_forced', false, false, undefined],
+    ['net.ipv4.ip_local_port_range', false, false, undefined],
+    ['net.ipv4.tcp_keepalive_time', false, false, undefined],
+    ['net/ipv4/ip_local_port_range', false, false, undefined],
+    ['kernel.msgmax', false, false, undefined],
+    ['net.core.somaxconn', false, false, undefined],
+    ['kernel.sem', false, false, '"kernel.sem" not allowlisted'],
+    ['net.ipv4.ip_forward', false, false, '"net.ipv4.ip_forward" not allowlisted'],
+    ['vm.swappiness', false, false, '"vm.swappiness" not allowlisted'],
+    ['net.ipv4.ip_local_port_range', true, false, '"net.ipv4.ip_local_port_range" not allowed with host net enabled'],
+    ['kernel.msgmax', false, true, '"kernel.msgmax" not allowed with host ipc enabled'],
+  ])('%s (hostNetwork=%s hostIPC=%s)', (name, hostNet, hostIPC, why) => expect(list.check(name, hostNet, hostIPC)).toBe(why));
+
+  it('drops safe sysctls the kernel is too old for', () => {
+    expect(new SysctlAllowlist([], '4.4.0').check('net.ipv4.tcp_keepalive_time', false, false)).toBe('"net.ipv4.tcp_keepalive_time" not allowlisted');
+  });
+
+  it('refuses unsafe patterns that are not namespaced', () => {
+    expect(() => new SysctlAllowlist(['vm.*'])).toThrow('the sysctls "vm.*" are not known to be namespaced');
+    expect(() => new SysctlAllowlist(['Kernel.Bad!'])).toThrow(/must have at most 253 characters/);
+  });
+
+  it.each([
+    ['net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter'],
+    ['net.ipv4.ip_forward', 'net.ipv4.ip_forward'],
+  ])('normalizes %s', (input, output) => expect(normalizeSysctlName(input)).toBe(output));
+});

@@ -1,0 +1,78 @@
+import { release } from 'node:os';
+import { inject, injectable } from 'inversify';
+import type { Pod } from '@kernelet/sdk/common';
+import { AgentOptions } from '../config/agent-options.js';
+import { admitted, rejected, type AdmitHandler, type AdmitResult } from '../extension-points/admit-handler.js';
+import { Logger } from '../logging/logger.js';
+import { NodeStatus } from '../node/node-status.js';
+import { PodStore } from '../pods/pod-store.js';
+import { insufficientMessage, insufficientReason, podFitsResources } from './resource-fit.js';
+import { SysctlAllowlist } from './sysctl-allowlist.js';
+
+/**
+ * Node resources (upstream predicate admit handler): the pod must fit in node allocatable
+ * next to the pods already admitted; rejections are OutOfcpu, OutOfmemory,
+ * OutOfephemeral-storage, OutOfpods (maxPods) or OutOf<extended resource>.
+ */
+@injectable()
+export class NodeResourcesAdmitHandler implements AdmitHandler {
+  readonly name = 'node-resources';
+
+  constructor(
+    @inject(NodeStatus) private readonly node: NodeStatus,
+    @inject(PodStore) private readonly pods: PodStore,
+  ) {}
+
+  async admit(pod: Pod): Promise<AdmitResult> {
+    const uid = pod.metadata?.uid;
+    const others = this.pods
+      .list()
+      .filter((r) => r.pod.metadata?.uid !== uid && !r.terminating)
+      .map((r) => r.pod);
+    const [first] = podFitsResources(pod, others, this.node.allocatable());
+    return first ? rejected(insufficientReason(first), insufficientMessage(first)) : admitted;
+  }
+}
+
+/**
+ * Sysctls (upstream sysctl allowlist admit handler): the safe set and allowedUnsafeSysctls
+ * patterns are allowed; anything else is rejected with reason SysctlForbidden.
+ */
+@injectable()
+export class SysctlAdmitHandler implements AdmitHandler {
+  readonly name = 'sysctls';
+  private readonly allowlist: SysctlAllowlist;
+
+  constructor(@inject(AgentOptions) options: AgentOptions, @inject(Logger) logger: Logger) {
+    const unsafe = options.kubelet.allowedUnsafeSysctls ?? [];
+    try {
+      this.allowlist = new SysctlAllowlist(unsafe, release());
+    } catch (error) {
+      logger.error({ field: 'allowedUnsafeSysctls', err: (error as Error).message }, 'ignoring allowedUnsafeSysctls');
+      this.allowlist = new SysctlAllowlist([], release());
+    }
+  }
+
+  async admit(pod: Pod): Promise<AdmitResult> {
+    for (const sysctl of pod.spec?.securityContext?.sysctls ?? []) {
+      const why = this.allowlist.check(sysctl.name, pod.spec?.hostNetwork === true, pod.spec?.hostIPC === true);
+      if (why) return rejected('SysctlForbidden', `forbidden sysctl: ${why}`);
+    }
+    return admitted;
+  }
+}
+
+/**
+ * Restartable init containers (sidecars, restartPolicy Always on an init container) are not
+ * run by kernelet yet; such a pod is rejected as upstream does when the feature is off.
+ */
+@injectable()
+export class InitContainerRestartPolicyAdmitHandler implements AdmitHandler {
+  readonly name = 'init-container-restart-policy';
+
+  async admit(pod: Pod): Promise<AdmitResult> {
+    const sidecar = (pod.spec?.initContainers ?? []).find((c) => c.restartPolicy !== undefined);
+    if (sidecar) return rejected('InitContainerRestartPolicyForbidden', `Init container "${sidecar.name}" may not have a non-default restartPolicy`);
+    return admitted;
+  }
+}

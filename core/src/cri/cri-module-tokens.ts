@@ -1,0 +1,5 @@
+import type { RuntimeEndpoints as Endpoints } from './runtime-endpoint.js';
+
+/** Where the runtime is (resolved once from the configuration). */
+export const RuntimeEndpoints = Symbol('RuntimeEndpoints');
+export type RuntimeEndpoints = Endpoints;

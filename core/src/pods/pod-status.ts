@@ -1,0 +1,162 @@
+import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '@kernelet/sdk/common';
+import { podQOSClass } from '@kernelet/sdk/common';
+import { shouldContainerBeRestarted } from './pod-actions.js';
+import { getPhase } from './pod-phase.js';
+import { isHostNetwork } from './pod-naming.js';
+import type { RuntimeContainerStatus, RuntimePodStatus } from './runtime-status.js';
+
+/** Why a container waits, from the last sync (upstream ReasonCache): CrashLoopBackOff, ErrImagePull, ... */
+export interface WaitingReason {
+  reason: string;
+  message: string;
+}
+
+export interface StatusInputs {
+  pod: Pod;
+  runtime: RuntimePodStatus;
+  /** Waiting reasons by container name. */
+  reasons: ReadonlyMap<string, WaitingReason>;
+  /** The status generated last time (keeps startTime and condition transition times). */
+  previous: PodStatus | undefined;
+  /** The pod has been stopped for good (its worker finished terminating). */
+  podIsTerminal: boolean;
+  nodeIPs: readonly string[];
+  /** "containerd", "kernelet-embedded", ...: the prefix of container IDs. */
+  runtimeName: string;
+  now: number;
+}
+
+/** RFC 3339 at second precision, as metav1.Time serializes. */
+export function apiTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * The pod's API status from what the runtime reports (upstream generateAPIPodStatus and
+ * convertToAPIContainerStatuses, without probes: a running container is ready and started).
+ */
+export function generatePodStatus(inputs: StatusInputs): PodStatus {
+  const { pod, runtime, previous } = inputs;
+  const hasInit = (pod.spec?.initContainers?.length ?? 0) > 0;
+  const initStatuses = containerStatuses(inputs, pod.spec?.initContainers ?? [], hasInit, true);
+  const appStatuses = containerStatuses(inputs, pod.spec?.containers ?? [], hasInit, false);
+
+  let phase = getPhase(pod, [...initStatuses, ...appStatuses], inputs.podIsTerminal);
+  // A pod never leaves a terminal phase.
+  if (previous?.phase === 'Failed' || previous?.phase === 'Succeeded') phase = previous.phase;
+
+  const sandbox = runtime.sandboxes[0];
+  const podIPs = isHostNetwork(pod) ? [...inputs.nodeIPs] : (sandbox?.state === 'ready' ? sandbox.ips : []);
+  const initialized = (pod.spec?.initContainers ?? []).filter((c) => {
+    const s = initStatuses.find((x) => x.name === c.name);
+    return !(s?.state?.terminated?.exitCode === 0) && !appStatuses.some((a) => a.state?.running || a.lastState?.terminated || a.state?.terminated);
+  });
+  const notReady = appStatuses.filter((s) => !s.ready).map((s) => s.name);
+  const completed = phase === 'Succeeded' || phase === 'Failed';
+
+  const conditions: PodCondition[] = [
+    condition(previous, 'PodReadyToStartContainers', sandbox?.state === 'ready' && !completed ? 'True' : 'False', inputs.now),
+    initialized.length === 0
+      ? condition(previous, 'Initialized', 'True', inputs.now)
+      : condition(previous, 'Initialized', 'False', inputs.now, 'ContainersNotInitialized', `containers with incomplete status: [${initialized.map((c) => c.name).join(' ')}]`),
+    readyCondition(previous, 'Ready', completed, notReady, inputs.now),
+    readyCondition(previous, 'ContainersReady', completed, notReady, inputs.now),
+    condition(previous, 'PodScheduled', 'True', inputs.now),
+  ];
+
+  const status: PodStatus = {
+    phase,
+    conditions,
+    hostIP: inputs.nodeIPs[0] ?? '',
+    hostIPs: inputs.nodeIPs.map((ip) => ({ ip })),
+    podIP: podIPs[0] ?? '',
+    podIPs: podIPs.map((ip) => ({ ip })),
+    startTime: previous?.startTime ?? apiTime(inputs.now),
+    qosClass: podQOSClass(pod),
+    containerStatuses: appStatuses,
+  };
+  if (hasInit) status.initContainerStatuses = initStatuses;
+  if (previous?.reason) status.reason = previous.reason;
+  if (previous?.message) status.message = previous.message;
+  return status;
+}
+
+function containerStatuses(inputs: StatusInputs, containers: readonly Container[], hasInit: boolean, isInit: boolean): ContainerStatus[] {
+  const { pod, runtime, reasons } = inputs;
+  return containers.map((container) => {
+    const history = runtime.containers.filter((c) => c.name === container.name);
+    const latest = history[0];
+    const status: ContainerStatus = {
+      name: container.name,
+      image: container.image ?? '',
+      imageID: '',
+      ready: false,
+      restartCount: 0,
+      started: false,
+      state: { waiting: { reason: hasInit ? 'PodInitializing' : 'ContainerCreating' } },
+    };
+    if (latest) {
+      status.restartCount = latest.restartCount;
+      status.containerID = containerID(inputs.runtimeName, latest.id);
+      status.imageID = latest.imageRef;
+      status.state = apiState(latest, inputs.runtimeName);
+      if (latest.state === 'running') {
+        status.started = true;
+        status.ready = true;
+      } else if (isInit && latest.state === 'exited' && latest.exitCode === 0) {
+        status.ready = true;
+      }
+      const previousRun = history.slice(1).find((c) => c.state === 'exited');
+      if (previousRun) status.lastState = apiState(previousRun, inputs.runtimeName);
+    }
+    const waiting = reasons.get(container.name);
+    if (waiting && shouldContainerBeRestarted(container, pod, runtime) && !(isInit && status.state?.terminated?.exitCode === 0)) {
+      if (status.state?.terminated) status.lastState = status.state;
+      status.state = { waiting: { reason: waiting.reason, message: waiting.message } };
+      status.ready = false;
+      status.started = false;
+    }
+    return status;
+  });
+}
+
+function apiState(c: RuntimeContainerStatus, runtimeName: string): NonNullable<ContainerStatus['state']> {
+  switch (c.state) {
+    case 'running':
+      return { running: { startedAt: apiTime(c.startedAt) } };
+    case 'exited':
+      return {
+        terminated: {
+          exitCode: c.exitCode,
+          reason: c.reason || (c.exitCode === 0 ? 'Completed' : 'Error'),
+          ...(c.message ? { message: c.message } : {}),
+          ...(c.startedAt ? { startedAt: apiTime(c.startedAt) } : {}),
+          finishedAt: apiTime(c.finishedAt || c.createdAt),
+          containerID: containerID(runtimeName, c.id),
+        },
+      };
+    default:
+      return { waiting: {} };
+  }
+}
+
+export function containerID(runtimeName: string, id: string): string {
+  return `${runtimeName}://${id}`;
+}
+
+function condition(previous: PodStatus | undefined, type: string, status: 'True' | 'False', now: number, reason?: string, message?: string): PodCondition {
+  const before = previous?.conditions?.find((c) => c.type === type);
+  const lastTransitionTime = before && before.status === status && before.lastTransitionTime ? before.lastTransitionTime : apiTime(now);
+  return { type, status, lastTransitionTime, ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+}
+
+function readyCondition(previous: PodStatus | undefined, type: string, completed: boolean, notReady: readonly string[], now: number): PodCondition {
+  if (completed) return condition(previous, type, 'False', now, 'PodCompleted');
+  if (notReady.length === 0) return condition(previous, type, 'True', now);
+  return condition(previous, type, 'False', now, 'ContainersNotReady', `containers with unready status: [${notReady.join(' ')}]`);
+}
+
+/** The status of a pod that admission refused: Failed with the reason and message. */
+export function rejectedPodStatus(pod: Pod, reason: string, message: string, now: number): PodStatus {
+  return { phase: 'Failed', reason, message, startTime: pod.status?.startTime ?? apiTime(now), qosClass: podQOSClass(pod) };
+}

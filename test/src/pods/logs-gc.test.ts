@@ -1,0 +1,64 @@
+// Container logs rotate by containerLogMaxSize and containerLogMaxFiles; dead containers are
+// collected, keeping the last of each container for its status.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { IS_ROOT, NODE_NAME, PodAgent, SETUP_TIMEOUT_MS, podManifest, setupContainerd, sleep, type RuntimeKind } from './pod-harness.js';
+
+describe.each<RuntimeKind>(['containerd', 'embedded'])('container logs and garbage on %s', (runtime) => {
+  let endpoint = '';
+  let agent: PodAgent | undefined;
+
+  beforeAll(async () => {
+    if (IS_ROOT && runtime === 'containerd') endpoint = await setupContainerd();
+  }, SETUP_TIMEOUT_MS);
+
+  afterEach(async () => {
+    await agent?.dispose();
+    agent = undefined;
+  }, 60_000);
+
+  it.skipIf(!IS_ROOT)('rotates a growing log, keeping at most containerLogMaxFiles files', async () => {
+    const a = (agent = await PodAgent.start({ runtime, endpoint, config: { containerLogMaxSize: '2Ki', containerLogMaxFiles: 3, containerLogMonitorInterval: '3s' } }));
+    const line = 'x'.repeat(100);
+    await a.writeManifest('chatty.yaml', podManifest('chatty', { command: ['sh', '-c', `trap "exit 0" TERM; while true; do echo ${line}; sleep 0.02; done`] }));
+    const pod = await a.waitForPod('chatty', (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined, 30_000, 'running');
+    const dir = join(a.root.path, 'logs', `default_chatty-${NODE_NAME}_${pod.metadata?.uid}`, 'main');
+    let files: string[] = [];
+    const deadline = Date.now() + 25_000;
+    while (Date.now() < deadline) {
+      files = readdirSync(dir).sort();
+      if (files.filter((f) => f.startsWith('0.log.')).length >= 2) break;
+      await sleep(250);
+    }
+    expect(files.filter((f) => /^0\.log\.\d{8}-\d{6}(\.gz)?$/.test(f)).length).toBeGreaterThanOrEqual(2);
+    expect(files.length).toBeLessThanOrEqual(3);
+    // The runtime writes to the new file after each rotation (which may be under way right now).
+    const size = async () => {
+      for (let i = 0; i < 40; i++) {
+        try {
+          return statSync(join(dir, '0.log')).size;
+        } catch {
+          await sleep(50);
+        }
+      }
+      throw new Error('no live log file');
+    };
+    const live = await size();
+    await sleep(300);
+    expect(await size()).not.toBe(live);
+  }, 90_000);
+
+  it.skipIf(!IS_ROOT)('keeps only the last dead container of a crash-looping container', async () => {
+    const a = (agent = await PodAgent.start({ runtime, endpoint }));
+    await a.writeManifest('crashy.yaml', podManifest('crashy', { command: ['sh', '-c', 'exit 1'] }));
+    const pod = await a.waitForPod('crashy', (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 3, 40_000, 'restarted 3 times');
+    await sleep(1500);
+    const containers = await a.cri.containers({ 'io.kubernetes.pod.uid': pod.metadata?.uid ?? '' });
+    const exited = containers.filter((c) => c.state === 2);
+    expect(exited.length).toBeLessThanOrEqual(1);
+    expect(containers.length).toBeLessThanOrEqual(2);
+    const status = (await a.pod('crashy'))?.status?.containerStatuses?.[0];
+    expect(status?.lastState?.terminated?.exitCode).toBe(1);
+  }, 90_000);
+});
