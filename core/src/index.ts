@@ -2,6 +2,7 @@
 export { ADMISSION_MODULES, Agent, createAgent, FEATURE_MODULES, type AgentDependencies } from './agent/agent.js';
 export { AdmissionChain } from './admission/admission-chain.js';
 export { PodStore } from './pods/pod-store.js';
+export { NodeStatus } from './node/node-status.js';
 export { PluginRegistry, type PluginState, type PluginView } from './plugin-registry/plugin-registry.js';
 export { PluginReadiness, type MissingPlugin } from './plugin-registry/plugin-readiness.js';
 export { DebugServer } from './http/debug-server.js';

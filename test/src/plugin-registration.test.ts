@@ -65,6 +65,10 @@ describe('plugin registration over plugins_registry', () => {
     await agent.waitForLog('plugin unbound', { plugin: 'phoenix' });
     expect(agent.running).toBe(true);
     expect(await fetch(agent.url('/healthz')).then((r) => r.text())).toBe('ok');
+    // Reconnect attempts against the dead socket keep it disconnected, with the cause still in view.
+    await agent.waitForLog('plugin registration failed', {}, 5000);
+    const retried = await agent.waitForPlugin('phoenix', 'disconnected', 5000);
+    expect(retried.lastError).toMatch(/^connection lost: .*; reconnecting: GetInfo failed: /);
 
     track(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'phoenix' } }));
     const again = await agent.waitForPlugin('phoenix', 'registered', 5000);

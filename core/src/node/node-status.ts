@@ -1,4 +1,4 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, multiInject, optional } from 'inversify';
 import type { Node, NodeCondition, Quantity } from '@kernelet/sdk/common';
 import { Machine, NodeName } from '../agent/node-facts.js';
 import type { Startable } from '../agent/lifecycle.js';
@@ -10,6 +10,7 @@ import { AGENT_VERSION } from '../version.js';
 import { kubepodsLimits, nodeAllocatable, resourceMapToJSON } from './allocatable.js';
 import { readNodeCapacity } from './node-capacity.js';
 import { detectNodeIPs } from './node-ip.js';
+import { NodeConditionSource } from './node-condition-source.js';
 import { RuntimeState } from './runtime-state.js';
 import { Quantity as Q } from '@kernelet/sdk/common';
 import { parseDuration } from '../config/duration.js';
@@ -45,6 +46,7 @@ export class NodeStatus implements Startable {
     @inject(RuntimeState) private readonly runtimeState: RuntimeState,
     @inject(Contributions) private readonly plugins: Contributions,
     @inject(Logger) private readonly logger: Logger,
+    @multiInject(NodeConditionSource) @optional() private readonly coreConditions: readonly NodeConditionSource[] = [],
   ) {
     this.nodeIPs = detectNodeIPs(options.flags.nodeIP);
     const k = options.kubelet;
@@ -96,6 +98,7 @@ export class NodeStatus implements Startable {
       if (c.type === 'Ready' || DEFAULT_CONDITIONS.some((d) => d.type === c.type)) continue;
       list.push(this.condition(c.type, c.status, c.reason, c.message, now));
     }
+    for (const c of (this.coreConditions ?? []).flatMap((source) => source.conditions())) list.push(this.condition(c.type, c.status, c.reason, c.message, now));
     list.push(ready ? this.condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', now) : this.condition('Ready', 'False', 'KubeletNotReady', errors.join(', '), now));
     return list;
   }

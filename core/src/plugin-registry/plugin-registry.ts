@@ -69,6 +69,10 @@ interface PluginRecord {
   pid: number | null;
   /** Registered at least once from this socket: its return is expected while the socket exists. */
   wasRegistered: boolean;
+  /** Why a once-registered plugin was unbound; kept through failed reconnects so operators see the cause, not only the latest refusal. */
+  lostReason: string | null;
+  /** The plugin refused the configuration it was sent (its Configure failed): the operator must act. */
+  refusedConfiguration: boolean;
   busy: boolean;
   retryable: boolean;
   failures: number;
@@ -131,6 +135,14 @@ export class PluginRegistry {
     return () => this.listeners.delete(listener);
   }
 
+  /** Plugins whose Configure failed and that are still refused, with the plugin's reason (its remedy). */
+  refusedConfigurations(): { name: string; reason: string }[] {
+    return [...this.records.values()]
+      .filter((r) => r.refusedConfiguration && r.state === 'rejected')
+      .map((r) => ({ name: r.name, reason: r.lastError ?? '' }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   /** Names of plugins that registered from a socket that is still there but are not registered now. */
   lost(): string[] {
     const now = Date.now();
@@ -182,6 +194,7 @@ export class PluginRegistry {
         // is the same plugin coming back, still expected by admission.
         record.name = existing.name;
         record.wasRegistered = true;
+        record.lostReason = existing.lostReason;
       }
       this.records.set(entry.path, record);
       if (entry.kind === 'socket') {
@@ -232,7 +245,9 @@ export class PluginRegistry {
         const configured = await serviceConnection.unary(v1alpha1.PluginService.configure, this.options.configureRequest(check.name), this.options.configureTimeoutMs);
         record.pid = configured.pid > 0 ? configured.pid : null;
       } catch (error) {
-        if (current()) await this.reject(record, `Configure failed: ${error instanceof PluginCallError ? error.detail : describe(error)}`, true);
+        if (!current()) return;
+        record.refusedConfiguration = true;
+        await this.reject(record, `Configure failed: ${error instanceof PluginCallError ? error.detail : describe(error)}`, true);
         return;
       }
       if (!current()) return;
@@ -275,6 +290,8 @@ export class PluginRegistry {
     record.failures = 0;
     record.registeredSince = new Date();
     record.wasRegistered = true;
+    record.lostReason = null;
+    record.refusedConfiguration = false;
     this.contributions.addPlugin(name, child);
     this.metrics.pluginRegistrations.inc({ result: 'registered' });
     this.metrics.registeredPlugins.inc();
@@ -294,6 +311,7 @@ export class PluginRegistry {
     this.closeConnections(record);
     record.state = 'disconnected';
     record.lastError = why;
+    record.lostReason = why;
     record.registeredSince = null;
     record.retryable = true;
     record.nextRetryAt = Date.now() + 500;
@@ -318,8 +336,9 @@ export class PluginRegistry {
   }
 
   private fail(record: PluginRecord, reason: string): void {
-    record.state = 'failed';
-    record.lastError = reason;
+    const lost = record.wasRegistered ? record.lostReason : null;
+    record.state = lost ? 'disconnected' : 'failed';
+    record.lastError = lost ? `${lost}; reconnecting: ${reason}` : reason;
     this.metrics.pluginRegistrations.inc({ result: 'failed' });
     this.scheduleRetry(record, true);
     this.logger.warn({ plugin: record.name || undefined, socket: record.socketPath, reason, retryInMs: record.nextRetryAt - Date.now() }, 'plugin registration failed');
@@ -420,6 +439,8 @@ function newRecord(entry: RegistryEntry): PluginRecord {
     registeredSince: null,
     pid: null,
     wasRegistered: false,
+    lostReason: null,
+    refusedConfiguration: false,
     busy: false,
     retryable: false,
     failures: 0,

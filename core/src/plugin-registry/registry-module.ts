@@ -11,7 +11,9 @@ import { hostApiSocketPath } from '../host-api/host-api-socket.js';
 import { Logger } from '../logging/logger.js';
 import { AgentMetrics } from '../metrics/metrics.js';
 import { AGENT_VERSION } from '../version.js';
+import { NodeConditionSource } from '../node/node-condition-source.js';
 import { PluginReadiness } from './plugin-readiness.js';
+import { PluginRegistrationCondition } from './plugin-registration-condition.js';
 import { PluginRegistry } from './plugin-registry.js';
 
 /** How often the registry directory is rescanned in case a filesystem event was missed. */
@@ -62,5 +64,6 @@ export const registryModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
   bind(PluginReadiness).toSelf().inSingletonScope();
+  bind<NodeConditionSource>(NodeConditionSource).toResolvedValue((registry: PluginRegistry) => new PluginRegistrationCondition(registry), [PluginRegistry]);
   bind(Startable).toResolvedValue((registry: PluginRegistry): Startable => ({ name: 'plugin-registry', start: () => registry.start(), stop: () => registry.stop() }), [PluginRegistry]);
 });

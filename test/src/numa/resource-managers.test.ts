@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AdmissionChain, createAgent, createLogger, loadAgentOptions, loadMachineInfo, PluginRegistry, TopologyManager, type Agent } from '@kernelet/core';
+import { AdmissionChain, createAgent, NodeStatus, createLogger, loadAgentOptions, loadMachineInfo, PluginRegistry, TopologyManager, type Agent } from '@kernelet/core';
 import { makeTempRootDir, runtimeArgs, type TempRootDir } from '@kernelet/sdk/testing';
 import type { Pod } from '@kernelet/sdk/common';
 import { CPUSet } from '@kernelet/sdk/common';
@@ -126,6 +126,10 @@ describe('CPU and memory managers as plugins', () => {
     expect(refused.lastError).toMatch(/^Configure failed: .*cpu_manager_state: policyName: .*to recover: /);
     await waitFor('registered', 'memory-manager');
     expect(logs.some((l) => l['msg'] === 'plugin registration refused' && l['plugin'] === 'cpu-manager')).toBe(true);
+    // The refusal is on the node's status too, with the remedy, where `kubectl describe node` shows it.
+    const condition = agent!.get(NodeStatus).conditions().find((c) => c.type === 'PluginRegistrationRefused');
+    expect(condition).toMatchObject({ status: 'True', reason: 'PluginConfigurationRefused' });
+    expect(condition?.message).toMatch(/^cpu-manager: Configure failed: .*to recover: /);
     // The state file is left as it was: the pinned pod keeps its CPUs.
     const state = JSON.parse(await readFile(join(root.path, 'cpu_manager_state'), 'utf8')) as { policyName: string; entries: Record<string, unknown> };
     expect(state.policyName).toBe('static');
@@ -153,5 +157,7 @@ describe('CPU and memory managers as plugins', () => {
     await waitFor('registered', 'cpu-manager');
     const state = JSON.parse(await readFile(join(root.path, 'cpu_manager_state'), 'utf8')) as { policyName: string };
     expect(state.policyName).toBe('static');
+    await waitFor('registered', 'memory-manager');
+    expect(agent!.get(NodeStatus).conditions().find((c) => c.type === 'PluginRegistrationRefused')).toMatchObject({ status: 'False', reason: 'PluginsAccepted' });
   });
 });
