@@ -87,9 +87,7 @@ export function createAgent(configured: AgentOptions, dependencies: AgentDepende
   let options = configured;
   if (modules.includes(podsModule)) {
     // An agent that runs pods runs the pod sources its configuration names.
-    const plugins = effectivePlugins(configured);
-    for (const warning of plugins.warnings) dependencies.logger.warn({ plugins: configured.kernelet.plugins }, warning);
-    options = { ...configured, kernelet: { ...configured.kernelet, plugins: plugins.plugins } };
+    options = { ...configured, kernelet: { ...configured.kernelet, plugins: effectivePlugins(configured) } };
   }
   const container = new Container({ defaultScope: 'Singleton' });
   const registry = new Registry();

@@ -169,6 +169,10 @@ export class GrpcRuntimeService implements RuntimeService {
     await this.connection.unary(R.reopenContainerLog, runtime.ReopenContainerLogRequest, { containerId });
   }
 
+  async updateContainerResources(containerId: string, linux: Partial<runtime.LinuxContainerResources>): Promise<void> {
+    await this.connection.unary(R.updateContainerResources, runtime.UpdateContainerResourcesRequest, { containerId, linux: runtime.LinuxContainerResources.fromPartial(linux) });
+  }
+
   getContainerEvents(onEvent: (event: runtime.ContainerEventResponse) => void, onEnd: (error?: Error) => void): { close(): void } {
     const stream = this.connection.serverStream(R.getContainerEvents, runtime.GetEventsRequest, {});
     let ended = false;

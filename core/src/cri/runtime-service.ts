@@ -29,6 +29,8 @@ export interface RuntimeService {
   containerStatus(containerId: string): Promise<runtime.ContainerStatus | undefined>;
   execSync(containerId: string, cmd: readonly string[], timeoutSeconds: number): Promise<runtime.ExecSyncResponse>;
   reopenContainerLog(containerId: string): Promise<void>;
+  /** Changes a running container's Linux resources; fields left empty are not changed (as the kubelet's cpuset updates rely on). */
+  updateContainerResources(containerId: string, linux: Partial<runtime.LinuxContainerResources>): Promise<void>;
 
   /** The runtime's container event stream (evented PLEG). onEnd gets the error that ended it, if any. */
   getContainerEvents(onEvent: (event: runtime.ContainerEventResponse) => void, onEnd: (error?: Error) => void): { close(): void };

@@ -7,15 +7,15 @@ const options = (kubelet: Partial<AgentOptions['kubelet']>, plugins: string[] = 
 
 describe('effectivePlugins', () => {
   it.each([
-    ['nothing configured', {}, [], [], 0],
-    ['staticPodPath adds file-source', { staticPodPath: '/etc/kubernetes/manifests' }, [], ['file-source'], 0],
-    ['both sources', { staticPodPath: '/m', staticPodURL: 'http://x/pods' }, [], ['file-source', 'http-source'], 0],
-    ['an explicit list is kept, with a warning for the missing source', { staticPodPath: '/m' }, ['cpu-manager'], ['cpu-manager'], 1],
-    ['an explicit list naming the source', { staticPodPath: '/m' }, ['cpu-manager', 'file-source'], ['cpu-manager', 'file-source'], 0],
-  ])('%s', (_name, kubelet, plugins, want, warnings) => {
-    const got = effectivePlugins(options(kubelet, plugins));
-    expect(got.plugins).toEqual(want);
-    expect(got.warnings).toHaveLength(warnings);
+    ['nothing configured', {}, [], []],
+    ['staticPodPath adds file-source', { staticPodPath: '/etc/kubernetes/manifests' }, [], ['file-source']],
+    ['both sources', { staticPodPath: '/m', staticPodURL: 'http://x/pods' }, [], ['file-source', 'http-source']],
+    ['an explicit list gets the configured source added', { staticPodPath: '/m' }, ['cpu-manager'], ['cpu-manager', 'file-source']],
+    ['an explicit list naming the source', { staticPodPath: '/m' }, ['file-source', 'cpu-manager'], ['file-source', 'cpu-manager']],
+    ['a source named by module specifier', { staticPodURL: 'http://x' }, ['@kernelet/plugin-http-source'], ['@kernelet/plugin-http-source']],
+    ['no source without its setting', {}, ['cpu-manager'], ['cpu-manager']],
+  ])('%s', (_name, kubelet, plugins, want) => {
+    expect(effectivePlugins(options(kubelet, plugins))).toEqual(want);
   });
 
   it('expects the sources the configuration names', () => {

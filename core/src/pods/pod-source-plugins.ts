@@ -13,19 +13,16 @@ export function expectedPodSources(options: Pick<AgentOptions, 'kubelet'>): stri
 }
 
 /**
- * The plugin set the agent runs. When the operator did not list plugins, the pod sources the
- * configuration asks for are added: file-source when staticPodPath is set, http-source when
- * staticPodURL is. An explicit plugin list is taken as written (the operator may run a
- * source another way); a configured source missing from it is reported as a warning.
+ * The plugin set the agent runs: the listed plugins plus the pod sources the configuration
+ * asks for (file-source when staticPodPath is set, http-source when staticPodURL is), as the
+ * kubelet always reads the static pod sources it is configured with. An operator naming a
+ * plugin set (`--plugins cpu-manager`) picks resource managers, not whether static pods run.
  */
-export function effectivePlugins(options: Pick<AgentOptions, 'kubelet' | 'kernelet'>): { plugins: string[]; warnings: string[] } {
+export function effectivePlugins(options: Pick<AgentOptions, 'kubelet' | 'kernelet'>): string[] {
   const listed = options.kernelet.plugins;
-  const wanted: [string, string][] = [];
-  if (options.kubelet.staticPodPath) wanted.push([FILE_SOURCE_PLUGIN, 'staticPodPath']);
-  if (options.kubelet.staticPodURL) wanted.push([HTTP_SOURCE_PLUGIN, 'staticPodURL']);
-  if (listed.length === 0) return { plugins: wanted.map(([p]) => p), warnings: [] };
-  const warnings = wanted
-    .filter(([plugin]) => !listed.some((l) => l === plugin || l.endsWith(`plugin-${plugin}`)))
-    .map(([plugin, field]) => `${field} is set but the plugin list does not include ${plugin}: those pods run only if a ${plugin} plugin registers on its own`);
-  return { plugins: [...listed], warnings };
+  const sources: string[] = [];
+  if (options.kubelet.staticPodPath) sources.push(FILE_SOURCE_PLUGIN);
+  if (options.kubelet.staticPodURL) sources.push(HTTP_SOURCE_PLUGIN);
+  const missing = sources.filter((plugin) => !listed.some((l) => l === plugin || l.endsWith(`plugin-${plugin}`)));
+  return [...listed, ...missing];
 }

@@ -25,6 +25,7 @@ import { RuntimeService } from '../cri/runtime-service.js';
 import { Quantity } from '@kernelet/sdk/common';
 import { TopologyManager } from '../topology/topology-manager.js';
 import { HintProvider } from '../extension-points/hint-provider.js';
+import { ResourceReconciler } from './resource-reconciler.js';
 
 function ms(text: string | undefined, fallback: number): number {
   if (!text) return fallback;
@@ -77,6 +78,7 @@ export const podsModule = new ContainerModule(({ bind }) => {
         logger: Logger,
         topology: TopologyManager,
         contributions: Contributions,
+        reconciler: ResourceReconciler,
       ) => {
         const k = options.kubelet;
         const expected = expectedPodSources(options);
@@ -93,6 +95,8 @@ export const podsModule = new ContainerModule(({ bind }) => {
               topology.removePod(uid);
               const providers = contributions.getAll<HintProvider>(HintProvider);
               await Promise.all(providers.flatMap((p) => names.map((name) => p.removeContainer(uid, name))));
+              // Released exclusive CPUs go back to the shared pool of the running containers.
+              reconciler.requestSoon();
             },
           },
           manager,
@@ -107,9 +111,33 @@ export const podsModule = new ContainerModule(({ bind }) => {
           logger.child({ component: 'pods' }),
         );
       },
-      [AgentOptions, PodManager, PodStore, AdmissionChain, PodRuntime, PodStatusCache, Pleg, PodCgroups, RuntimeState, NodeStatus, PodConfig, Logger, TopologyManager, Contributions],
+      [AgentOptions, PodManager, PodStore, AdmissionChain, PodRuntime, PodStatusCache, Pleg, PodCgroups, RuntimeState, NodeStatus, PodConfig, Logger, TopologyManager, Contributions, ResourceReconciler],
     )
     .inSingletonScope();
+  bind(ResourceReconciler)
+    .toResolvedValue(
+      (options: AgentOptions, runtime: RuntimeService, store: PodStore, pleg: Pleg, topology: TopologyManager, contributions: Contributions, logger: Logger) => {
+        const reconciler = new ResourceReconciler(
+          {
+            periodMs: ms(options.kubelet.cpuManagerReconcilePeriod, 10_000),
+            settleMs: 100,
+            providers: () => contributions.getAll<HintProvider>(HintProvider),
+            createdWith: (uid, name) => topology.allocationFor(uid, name),
+          },
+          runtime,
+          store,
+          logger.child({ component: 'resource-reconciler' }),
+        );
+        // A started container may have been created with a shared pool that shrank since it was admitted.
+        pleg.watch((events) => {
+          if (events.some((e) => e.type === 'ContainerStarted')) reconciler.requestSoon();
+        });
+        return reconciler;
+      },
+      [AgentOptions, RuntimeService, PodStore, Pleg, TopologyManager, Contributions, Logger],
+    )
+    .inSingletonScope();
+  bind(Startable).toService(ResourceReconciler);
   bind(ContainerLogManager)
     .toResolvedValue((options: AgentOptions, runtime: RuntimeService, pleg: Pleg, logger: Logger) => {
       const k = options.kubelet;

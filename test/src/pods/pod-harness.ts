@@ -41,6 +41,8 @@ export interface PodAgentOptions {
   /** More KubeletConfiguration fields. */
   config?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
+  /** More agent flags (e.g. --plugins). */
+  args?: string[];
   /** Reuse a root dir (an agent restart). */
   root?: TempRootDir;
 }
@@ -80,7 +82,7 @@ export class PodAgent {
       rootDir: root.path,
       runtime: options.runtime === 'containerd' ? (options.endpoint ?? '') : 'embedded',
       // staticPodPath makes the agent run the file-source plugin.
-      args: ['--config', join(root.path, 'kubelet.yaml'), '--hostname-override', NODE_NAME],
+      args: ['--config', join(root.path, 'kubelet.yaml'), '--hostname-override', NODE_NAME, ...(options.args ?? [])],
       env: { KERNELET_TEST_ONLY_CRASHLOOP_BACKOFF_INITIAL: '1s', ...options.env },
     });
     return new PodAgent(agent, root, options, endpoint);
