@@ -2,20 +2,20 @@
 // pod, the agent applies the cpusets through CRI and keeps every other container off the
 // pinned CPU, on containerd and on the embedded runtime.
 //
-// This machine has 2 CPUs and the static policy needs at least one reserved for the system,
-// so the Guaranteed pod asks for the one CPU that can be exclusive: cpu: 1.
+// The Guaranteed pod asks for cpu: 2, or for every CPU but the reserved CPU 0 on a machine
+// with fewer than 3 (the static policy needs at least one CPU reserved for the system).
 import { readFileSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ContainerStatus, Pod } from '@kernelet/sdk/common';
+import { CPUSet, type ContainerStatus, type Pod } from '@kernelet/sdk/common';
 import { IS_ROOT, PodAgent, SETUP_TIMEOUT_MS, alive, podManifest, setupContainerd, sleep, type RuntimeKind } from './pod-harness.js';
 
 const CPUSET_ROOT = '/sys/fs/cgroup/cpuset';
 const skip = !IS_ROOT || cpus().length < 2 || !readFileSync('/proc/self/cgroup', 'utf8').includes(':cpuset:');
-const ALL = `0-${cpus().length - 1}`;
-const SHARED_AFTER_PINNING = cpus().length === 2 ? '0' : `0,2-${cpus().length - 1}`;
+const ALL = CPUSet.parse(`0-${cpus().length - 1}`);
+const EXCLUSIVE = Math.min(2, cpus().length - 1);
 
 const main = (pod: Pod | undefined): ContainerStatus | undefined => pod?.status?.containerStatuses?.find((c) => c.name === 'main');
 const running = (pod: Pod) => main(pod)?.state?.running !== undefined;
@@ -52,7 +52,8 @@ async function waitForCpuset(id: string, want: string, what: string, timeoutMs =
 
 function guaranteed(name: string): Pod {
   const pod = podManifest(name);
-  const resources = { requests: { cpu: '1', memory: '64Mi' }, limits: { cpu: '1', memory: '64Mi' } };
+  const cpu = String(EXCLUSIVE);
+  const resources = { requests: { cpu, memory: '64Mi' }, limits: { cpu, memory: '64Mi' } };
   pod.spec!.containers[0]!.resources = resources;
   return pod;
 }
@@ -80,23 +81,30 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('exclusive CPUs on %s', (
     args: ['--plugins', 'cpu-manager'],
   };
 
-  it.skipIf(skip)('pins a Guaranteed pod, moves the others off its CPU, keeps it across restarts and a plugin crash, and returns it on delete', async () => {
+  it.skipIf(skip)('pins a Guaranteed pod, moves the others off its CPUs, keeps it across restarts and a plugin crash, and returns it on delete', async () => {
     const a = (agent = await PodAgent.start({ runtime, endpoint, ...options }));
     await a.process.waitForPlugin('cpu-manager', 'registered', 20_000);
 
     // A pod without exclusive CPUs runs on the shared pool: every CPU while nothing is pinned.
     await a.writeManifest('shared.yaml', podManifest('shared'));
     const shared = containerId(await a.waitForPod('shared', running, 30_000, 'running'));
-    await waitForCpuset(shared, ALL, 'shared pod before pinning');
+    await waitForCpuset(shared, ALL.toString(), 'shared pod before pinning');
 
-    // The Guaranteed pod gets CPU 1 (CPU 0 is reserved); the shared pod is moved off it.
+    // The Guaranteed pod gets exclusive CPUs (never the reserved CPU 0); the shared pod is moved off them.
     await a.writeManifest('pinned.yaml', guaranteed('pinned'));
     const pinnedPod = await a.waitForPod('pinned', running, 30_000, 'running');
     const pinned = containerId(pinnedPod);
     const uid = pinnedPod.metadata?.uid ?? '';
-    await waitForCpuset(pinned, '1', 'pinned pod');
-    await waitForCpuset(shared, SHARED_AFTER_PINNING, 'shared pod after pinning');
-    expect(await stateEntries(a)).toEqual({ [uid]: { main: '1' } });
+    const entries = await stateEntries(a);
+    expect(Object.keys(entries)).toEqual([uid]);
+    const exclusive = CPUSet.parse(entries[uid]?.['main'] ?? '');
+    expect(exclusive.size).toBe(EXCLUSIVE);
+    expect(exclusive.has(0)).toBe(false);
+    const pinnedCpus = exclusive.toString();
+    const sharedCpus = ALL.difference(exclusive).toString();
+    await waitForCpuset(pinned, pinnedCpus, 'pinned pod');
+    await waitForCpuset(shared, sharedCpus, 'shared pod after pinning');
+    const placed = { pinned: { cgroup: pinnedCpus, process: pinnedCpus }, shared: { cgroup: sharedCpus, process: sharedCpus } };
 
     // An agent restart (with a new plugin host) adopts both containers and keeps the assignment.
     await a.stopAgent();
@@ -106,17 +114,17 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('exclusive CPUs on %s', (
     await sleep(3000); // more than a reconcile period
     expect(containerId(await b.pod('pinned'))).toBe(pinned);
     expect(containerId(await b.pod('shared'))).toBe(shared);
-    expect(cpusetOf(pinned)).toEqual({ cgroup: '1', process: '1' });
-    expect(cpusetOf(shared)).toEqual({ cgroup: SHARED_AFTER_PINNING, process: SHARED_AFTER_PINNING });
-    expect(await stateEntries(b)).toEqual({ [uid]: { main: '1' } });
+    expect(cpusetOf(pinned)).toEqual(placed.pinned);
+    expect(cpusetOf(shared)).toEqual(placed.shared);
+    expect(await stateEntries(b)).toEqual({ [uid]: { main: pinnedCpus } });
 
     // Killing the CPU manager leaves running containers as they are, while it is down and once it is back.
     const plugin = await b.process.waitForPlugin('cpu-manager', 'registered');
     process.kill(plugin.pid as number, 'SIGKILL');
     await b.process.waitForPlugin('cpu-manager', 'disconnected', 10_000);
     await sleep(2500);
-    expect(cpusetOf(pinned)).toEqual({ cgroup: '1', process: '1' });
-    expect(cpusetOf(shared)).toEqual({ cgroup: SHARED_AFTER_PINNING, process: SHARED_AFTER_PINNING });
+    expect(cpusetOf(pinned)).toEqual(placed.pinned);
+    expect(cpusetOf(shared)).toEqual(placed.shared);
     await b.process.waitForPlugin('cpu-manager', 'registered', 30_000);
     await sleep(2500);
     for (const name of ['pinned', 'shared']) {
@@ -125,13 +133,13 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('exclusive CPUs on %s', (
       expect(main(pod)?.state?.running, name).toBeDefined();
     }
     expect(containerId(await b.pod('pinned'))).toBe(pinned);
-    expect(cpusetOf(pinned)).toEqual({ cgroup: '1', process: '1' });
-    expect(cpusetOf(shared)).toEqual({ cgroup: SHARED_AFTER_PINNING, process: SHARED_AFTER_PINNING });
+    expect(cpusetOf(pinned)).toEqual(placed.pinned);
+    expect(cpusetOf(shared)).toEqual(placed.shared);
 
-    // Deleting the pinned pod returns its CPU to the shared pool.
+    // Deleting the pinned pod returns its CPUs to the shared pool.
     await b.removeManifest('pinned.yaml');
     await b.waitForGone('pinned');
-    await waitForCpuset(shared, ALL, 'shared pod after the pinned pod left');
+    await waitForCpuset(shared, ALL.toString(), 'shared pod after the pinned pod left');
     expect(await stateEntries(b)).toEqual({});
   }, 180_000);
 });
