@@ -151,9 +151,9 @@ describe.each(RUNTIMES)('static pods on %s', (runtime) => {
 
     const rejected = await a.waitForPod('big', (p) => p.status?.phase === 'Failed', 30_000, 'rejected');
     expect(rejected.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu' });
-    expect(rejected.status?.message).toMatch(/^Node didn't have enough resource: cpu, requested: 1000000, used: \d+, capacity: \d+$/);
+    expect(rejected.status?.message).toMatch(/^Pod was rejected: Node didn't have enough resource: cpu, requested: 1000000, used: \d+, capacity: \d+$/);
     const unsafe = await a.waitForPod('unsafe', (p) => p.status?.phase === 'Failed', 30_000, 'rejected');
-    expect(unsafe.status).toMatchObject({ phase: 'Failed', reason: 'SysctlForbidden', message: 'forbidden sysctl: "kernel.sem" not allowlisted' });
+    expect(unsafe.status).toMatchObject({ phase: 'Failed', reason: 'SysctlForbidden', message: 'Pod was rejected: forbidden sysctl: "kernel.sem" not allowlisted' });
     await a.waitForPod('allowed', running, 30_000, 'running');
     await a.waitForPod('fits', running, 30_000, 'running');
     expect((await a.runtimeState(rejected.metadata?.uid ?? '')).sandboxes).toBe(0);
