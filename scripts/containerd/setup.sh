@@ -34,18 +34,9 @@ if [ "$CNI_ENABLED" = 1 ]; then
   done
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
-  t=$(kc_now)
-  kc_log "installing ${missing[*]} from Debian's packages"
-  export DEBIAN_FRONTEND=noninteractive
-  apt_opts=(-qq -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
   mkdir -p "$KC_DIR"
-  apt_log="$KC_DIR/apt.log"
-  apt-get "${apt_opts[@]}" update >"$apt_log" 2>&1 || kc_log "apt-get update failed; trying the install with the lists at hand"
-  if ! apt-get "${apt_opts[@]}" -y --no-install-recommends install "${missing[@]}" >>"$apt_log" 2>&1 </dev/null; then
-    tail -n 30 "$apt_log" >&2
-    kc_die "apt-get install ${missing[*]} failed; log: $apt_log"
-  fi
-  kc_log "packages installed in $(kc_since "$t") s"
+  KERNELET_APT_LOG="$KC_DIR/apt.log" bash "$KC_REPO/scripts/ensure-system-packages.sh" "${missing[@]}" ||
+    kc_die "cannot install ${missing[*]}; log: $KC_DIR/apt.log"
 fi
 
 # ---- 2. configuration -----------------------------------------------------------------------------

@@ -39,6 +39,14 @@ describe('SysctlAllowlist', () => {
     ['kernel.shm_rmid_forced', false, false, undefined],
     ['net.ipv4.ip_local_port_range', false, false, undefined],
     ['net.ipv4.tcp_keepalive_time', false, false, undefined],
+    ['net.ipv4.tcp_fin_timeout', false, false, undefined],
+    ['net.ipv4.tcp_keepalive_intvl', false, false, undefined],
+    ['net.ipv4.tcp_keepalive_probes', false, false, undefined],
+    ['net.ipv4.tcp_rmem', false, false, undefined],
+    ['net.ipv4.tcp_wmem', false, false, undefined],
+    ['net.ipv4.ip_local_reserved_ports', false, false, undefined],
+    ['net.ipv4.tcp_slow_start_after_idle', false, false, '"net.ipv4.tcp_slow_start_after_idle" not allowlisted'],
+    ['net.ipv4.tcp_wmem', true, false, '"net.ipv4.tcp_wmem" not allowed with host net enabled'],
     ['net/ipv4/ip_local_port_range', false, false, undefined],
     ['kernel.msgmax', false, false, undefined],
     ['net.core.somaxconn', false, false, undefined],
@@ -49,8 +57,24 @@ describe('SysctlAllowlist', () => {
     ['kernel.msgmax', false, true, '"kernel.msgmax" not allowed with host ipc enabled'],
   ])('%s (hostNetwork=%s hostIPC=%s)', (name, hostNet, hostIPC, why) => expect(list.check(name, hostNet, hostIPC)).toBe(why));
 
-  it('drops safe sysctls the kernel is too old for', () => {
-    expect(new SysctlAllowlist([], '4.4.0').check('net.ipv4.tcp_keepalive_time', false, false)).toBe('"net.ipv4.tcp_keepalive_time" not allowlisted');
+  // upstream: the names safe in earlier releases whatever the kernel; the newer ones only on a
+  // kernel that namespaces them, and not when the kernel version is unknown.
+  it.each<[string, string | undefined, boolean]>([
+    ['kernel.shm_rmid_forced', '3.10.0', true],
+    ['net.ipv4.tcp_keepalive_time', '4.4.0', true],
+    ['net.ipv4.tcp_fin_timeout', '4.4.0', true],
+    ['net.ipv4.tcp_keepalive_intvl', '4.4.0', true],
+    ['net.ipv4.tcp_keepalive_probes', undefined, true],
+    ['net.ipv4.ip_local_reserved_ports', '3.15.9', false],
+    ['net.ipv4.ip_local_reserved_ports', '3.16.0', true],
+    ['net.ipv4.tcp_rmem', '4.14.336-1', false],
+    ['net.ipv4.tcp_rmem', '4.15.0', true],
+    ['net.ipv4.tcp_wmem', '4.14.0', false],
+    ['net.ipv4.tcp_wmem', '6.1.0-18-amd64', true],
+    ['net.ipv4.tcp_wmem', undefined, false],
+    ['net.ipv4.tcp_wmem', 'not-a-version', false],
+  ])('safe sysctl %s on kernel %s: allowed %s', (name, kernel, allowed) => {
+    expect(new SysctlAllowlist([], kernel).check(name, false, false)).toBe(allowed ? undefined : `"${name}" not allowlisted`);
   });
 
   it('refuses unsafe patterns that are not namespaced', () => {

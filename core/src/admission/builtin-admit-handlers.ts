@@ -6,17 +6,19 @@ import { admitted, rejected, type AdmitHandler, type AdmitResult } from '../exte
 import { Logger } from '../logging/logger.js';
 import { NodeStatus } from '../node/node-status.js';
 import { PodStore } from '../pods/pod-store.js';
-import { insufficientMessage, insufficientReason, podFitsResources } from './resource-fit.js';
+import { admitByPredicates } from './predicates.js';
 import { SysctlAllowlist } from './sysctl-allowlist.js';
 
 /**
- * Node resources (upstream predicate admit handler): the pod must fit in node allocatable
- * next to the pods already admitted; rejections are OutOfcpu, OutOfmemory,
- * OutOfephemeral-storage, OutOfpods (maxPods) or OutOf<extended resource>.
+ * The general predicates (upstream predicate admit handler): the pod's OS against the node's,
+ * then node resources next to the pods already admitted (OutOfcpu, OutOfmemory,
+ * OutOfephemeral-storage, OutOfpods for maxPods, OutOf<extended resource>), nodeSelector and
+ * required node affinity against the node's labels (NodeAffinity), spec.nodeName (NodeName)
+ * and host ports (NodePorts). See predicates.ts for which failure is reported.
  */
 @injectable()
-export class NodeResourcesAdmitHandler implements AdmitHandler {
-  readonly name = 'node-resources';
+export class PredicateAdmitHandler implements AdmitHandler {
+  readonly name = 'predicates';
 
   constructor(
     @inject(NodeStatus) private readonly node: NodeStatus,
@@ -29,8 +31,7 @@ export class NodeResourcesAdmitHandler implements AdmitHandler {
       .list()
       .filter((r) => r.pod.metadata?.uid !== uid && !r.terminating)
       .map((r) => r.pod);
-    const [first] = podFitsResources(pod, others, this.node.allocatable());
-    return first ? rejected(insufficientReason(first), insufficientMessage(first)) : admitted;
+    return admitByPredicates(pod, others, { name: this.node.nodeName, labels: this.node.labels(), allocatable: this.node.allocatable() });
   }
 }
 

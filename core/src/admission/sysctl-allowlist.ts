@@ -1,12 +1,22 @@
-/** The sysctls upstream calls safe: namespaced and isolated from other pods (pkg/kubelet/sysctl/safe_sysctls.go). */
+/**
+ * The sysctls upstream calls safe: namespaced and isolated from other pods
+ * (pkg/kubelet/sysctl/safe_sysctls.go). Those safe in earlier releases are allowed whatever the
+ * kernel, so a pod that ran before keeps running; the newer ones only on a kernel that
+ * namespaces them (and not when the kernel version cannot be read).
+ */
 export const SAFE_SYSCTLS: readonly { name: string; minKernel?: string }[] = [
   { name: 'kernel.shm_rmid_forced' },
   { name: 'net.ipv4.ip_local_port_range' },
   { name: 'net.ipv4.tcp_syncookies' },
   { name: 'net.ipv4.ping_group_range' },
   { name: 'net.ipv4.ip_unprivileged_port_start' },
+  { name: 'net.ipv4.tcp_keepalive_time' },
+  { name: 'net.ipv4.tcp_fin_timeout' },
+  { name: 'net.ipv4.tcp_keepalive_intvl' },
+  { name: 'net.ipv4.tcp_keepalive_probes' },
   { name: 'net.ipv4.ip_local_reserved_ports', minKernel: '3.16' },
-  { name: 'net.ipv4.tcp_keepalive_time', minKernel: '4.5' },
+  { name: 'net.ipv4.tcp_rmem', minKernel: '4.15' },
+  { name: 'net.ipv4.tcp_wmem', minKernel: '4.15' },
 ];
 
 export type SysctlNamespace = 'ipc' | 'net';

@@ -38,3 +38,35 @@ export function errorText(error: unknown): string {
   if (error instanceof CriError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }
+
+/** gRPC status codes as Go's codes.Code prints them. */
+const GO_CODE_NAMES: Readonly<Record<number, string>> = {
+  [grpc.status.OK]: 'OK',
+  [grpc.status.CANCELLED]: 'Canceled',
+  [grpc.status.UNKNOWN]: 'Unknown',
+  [grpc.status.INVALID_ARGUMENT]: 'InvalidArgument',
+  [grpc.status.DEADLINE_EXCEEDED]: 'DeadlineExceeded',
+  [grpc.status.NOT_FOUND]: 'NotFound',
+  [grpc.status.ALREADY_EXISTS]: 'AlreadyExists',
+  [grpc.status.PERMISSION_DENIED]: 'PermissionDenied',
+  [grpc.status.RESOURCE_EXHAUSTED]: 'ResourceExhausted',
+  [grpc.status.FAILED_PRECONDITION]: 'FailedPrecondition',
+  [grpc.status.ABORTED]: 'Aborted',
+  [grpc.status.OUT_OF_RANGE]: 'OutOfRange',
+  [grpc.status.UNIMPLEMENTED]: 'Unimplemented',
+  [grpc.status.INTERNAL]: 'Internal',
+  [grpc.status.UNAVAILABLE]: 'Unavailable',
+  [grpc.status.DATA_LOSS]: 'DataLoss',
+  [grpc.status.UNAUTHENTICATED]: 'Unauthenticated',
+};
+
+/**
+ * A failed CRI call as upstream's CRI client reports it, for the texts it shows in pod statuses:
+ * Go's gRPC error ("rpc error: code = NotFound desc = ..."). With stripUnknown, an Unknown code
+ * gives the runtime's words alone, as upstream's PullImage does. Other errors: their message.
+ */
+export function grpcErrorText(error: unknown, options: { stripUnknown?: boolean } = {}): string {
+  if (!(error instanceof CriError)) return error instanceof Error ? error.message : String(error);
+  if (options.stripUnknown && error.code === grpc.status.UNKNOWN) return error.detail;
+  return `rpc error: code = ${GO_CODE_NAMES[error.code] ?? `Code(${error.code})`} desc = ${error.detail}`;
+}

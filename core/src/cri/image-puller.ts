@@ -2,13 +2,16 @@ import type { runtime } from '@kernelet/proto';
 import type { Container, Pod } from '@kernelet/sdk/common';
 import type { Logger } from '../logging/logger.js';
 import type { Backoff } from '../pods/backoff.js';
-import { errorText } from './cri-error.js';
+import { errorText, grpcErrorText } from './cri-error.js';
 import type { ImageService } from './runtime-service.js';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
-/** Waiting reasons of upstream's image manager (pkg/kubelet/images/types.go). */
-export type ImageErrorReason = 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'ErrImageInspect' | 'InvalidImageName';
+/**
+ * Waiting reasons of upstream's image manager (pkg/kubelet/images/types.go, and the CRI's
+ * RegistryUnavailable and SignatureValidationFailed, which a runtime may start its error with).
+ */
+export type ImageErrorReason = 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'ErrImageInspect' | 'InvalidImageName' | 'RegistryUnavailable' | 'SignatureValidationFailed';
 
 /** Why a container's image is not there; the reason becomes the container's waiting reason. */
 export class ImageError extends Error {
@@ -47,6 +50,21 @@ export function defaultPullPolicy(image: string): PullPolicy {
   return colon < 0 || name.slice(colon + 1) === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
+/**
+ * The reason and message of a failed pull (upstream evalCRIPullErr): the runtime's error as is
+ * (ErrImagePull), unless it starts with the CRI's RegistryUnavailable or
+ * SignatureValidationFailed, which become the reason of a message naming the image.
+ */
+export function pullErrorOf(requestedImage: string, errorText: string): { reason: ImageErrorReason; message: string } {
+  for (const [reason, what] of [
+    ['RegistryUnavailable', 'the registry is unavailable'],
+    ['SignatureValidationFailed', 'the signature validation failed'],
+  ] as const) {
+    if (errorText.startsWith(reason)) return { reason, message: `image pull failed for ${requestedImage} because ${what}${errorText.slice(reason.length)}` };
+  }
+  return { reason: 'ErrImagePull', message: errorText };
+}
+
 /** Whether to pull (upstream shouldPullImage). */
 export function shouldPullImage(policy: PullPolicy, present: boolean): boolean {
   if (policy === 'Never') return false;
@@ -62,15 +80,19 @@ export interface ImagePullerOptions {
 
 /**
  * Makes sure a container's image is present, by its pull policy (upstream imageManager
- * EnsureImageExists): IfNotPresent checks ImageStatus and pulls only when it is missing (a
- * runtime's PullImage always goes to the network), Never fails with ErrImageNeverPull, and a
- * failed pull is retried only after a per-pod, per-image backoff (ImagePullBackOff).
+ * EnsureImageExists): IfNotPresent and Never ask ImageStatus first (Always pulls without
+ * asking), IfNotPresent pulls only a missing image (a runtime's PullImage always goes to the
+ * network), Never fails with ErrImageNeverPull, and a failed pull is retried only after a
+ * backoff per pod and requested image, during which the container waits in ImagePullBackOff
+ * with the last pull's error.
  *
  * Concurrent ImageStatus calls for the same image are coalesced: 100 pods of one image that
  * arrive together cost the runtime one call, not 100.
  */
 export class ImagePuller {
   private readonly statusInFlight = new Map<string, Promise<runtime.Image | undefined>>();
+  /** The last pull error by backoff key, "<reason>: <message>", shown during the backoff. */
+  private readonly lastPullError = new Map<string, string>();
   private pullQueue: Promise<unknown> = Promise.resolve();
   private activePulls = 0;
   private readonly waitingPulls: (() => void)[] = [];
@@ -91,23 +113,28 @@ export class ImagePuller {
     const podUID = pod.metadata?.uid ?? '';
     const log = { pod: podName(pod), podUID, containerName: container.name, image };
 
-    let present: runtime.Image | undefined;
-    try {
-      present = await this.imageStatus(spec);
-    } catch (error) {
-      throw new ImageError('ErrImageInspect', `Failed to inspect image "${image}": ${errorText(error)}`, { cause: error });
-    }
-    if (!shouldPullImage(policy, present !== undefined)) {
+    if (policy !== 'Always') {
+      let present: runtime.Image | undefined;
+      try {
+        present = await this.imageStatus(spec);
+      } catch (error) {
+        // Upstream names the image reference it failed to get, which is always empty here.
+        throw new ImageError('ErrImageInspect', `Failed to inspect image "": ${grpcErrorText(error)}`, { cause: error });
+      }
       if (present) return present.id;
-      const message = `Container image "${requested}" is not present with pull policy of Never`;
-      this.logger.warn({ ...log, reason: 'ErrImageNeverPull' }, message);
-      throw new ImageError('ErrImageNeverPull', message);
+      if (policy === 'Never') {
+        const message = `Container image "${requested}" is not present with pull policy of Never`;
+        this.logger.warn({ ...log, reason: 'ErrImageNeverPull' }, message);
+        throw new ImageError('ErrImageNeverPull', message);
+      }
     }
 
-    const key = `${podUID}_${image}`;
+    const key = `${podUID}_${requested}`;
     if (this.backoff.isInBackOffSinceUpdate(key, Date.now())) {
-      throw new ImageError('ImagePullBackOff', `Back-off pulling image "${requested}"`);
+      const last = this.lastPullError.get(key);
+      throw new ImageError('ImagePullBackOff', `Back-off pulling image "${requested}"${last ? `: ${last}` : ''}`);
     }
+    this.lastPullError.delete(key);
     this.logger.info(log, 'pulling image');
     const started = performance.now();
     try {
@@ -120,15 +147,17 @@ export class ImagePuller {
       return after.id;
     } catch (error) {
       this.backoff.next(key, Date.now());
-      const message = `Failed to pull image "${requested}": ${errorText(error)}`;
-      this.logger.warn({ ...log, reason: 'ErrImagePull', err: errorText(error) }, 'image pull failed');
-      throw new ImageError('ErrImagePull', message, { cause: error });
+      const failure = pullErrorOf(requested, grpcErrorText(error, { stripUnknown: true }));
+      this.lastPullError.set(key, `${failure.reason}: ${failure.message}`);
+      this.logger.warn({ ...log, reason: failure.reason, err: errorText(error) }, 'image pull failed');
+      throw new ImageError(failure.reason, failure.message, { cause: error });
     }
   }
 
   /** Forgets a pod's pull backoffs. */
   forgetPod(podUID: string): void {
     this.backoff.deletePrefix(`${podUID}_`);
+    for (const key of this.lastPullError.keys()) if (key.startsWith(`${podUID}_`)) this.lastPullError.delete(key);
   }
 
   private imageStatus(spec: runtime.ImageSpec): Promise<runtime.Image | undefined> {

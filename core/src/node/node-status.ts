@@ -107,6 +107,22 @@ export class NodeStatus implements Startable {
     return this.runtimeState.errors().length === 0;
   }
 
+  /**
+   * The node's labels (upstream initialNode): hostname, OS and architecture (stable and beta
+   * keys), then --node-labels, which may override them. Admission matches nodeSelector and
+   * node affinity against these.
+   */
+  labels(): Record<string, string> {
+    return {
+      'kubernetes.io/hostname': this.nodeName,
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': goArch(),
+      'beta.kubernetes.io/os': 'linux',
+      'beta.kubernetes.io/arch': goArch(),
+      ...this.options.flags.nodeLabels,
+    };
+  }
+
   /** The Node object `GET /node` serves. */
   node(): Node {
     const now = Date.now();
@@ -115,7 +131,7 @@ export class NodeStatus implements Startable {
       kind: 'Node',
       metadata: {
         name: this.nodeName,
-        labels: { 'kubernetes.io/hostname': this.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch, ...this.options.flags.nodeLabels },
+        labels: this.labels(),
       },
       status: {
         capacity: resourceMapToJSON(this.capacity()),
@@ -129,7 +145,7 @@ export class NodeStatus implements Startable {
           kernelVersion: '',
           osImage: '',
           operatingSystem: 'linux',
-          architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+          architecture: goArch(),
           containerRuntimeVersion: this.runtimeState.runtimeVersion,
           kubeletVersion: `kernelet-${AGENT_VERSION}`,
           kubeProxyVersion: '',
@@ -168,6 +184,11 @@ export class NodeStatus implements Startable {
     );
     this.contributions = results.filter((r): r is NodeStatusContribution => r !== undefined);
   }
+}
+
+/** The architecture as Go names it (GOARCH), which the labels and nodeInfo use. */
+function goArch(): string {
+  return process.arch === 'x64' ? 'amd64' : process.arch === 'ia32' ? '386' : process.arch;
 }
 
 function safeDuration(text: string, fallback: number): number {

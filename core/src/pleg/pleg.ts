@@ -42,6 +42,8 @@ export interface PlegOptions {
   eventedRelistThresholdMs: number;
   /** Try the runtime's GetContainerEvents stream. */
   evented: boolean;
+  /** The clock of relist times and the health check (monotonic ms); tests set it. */
+  clock?: () => number;
 }
 
 /** How long requests to look at pods gather before they are served together. */
@@ -200,7 +202,7 @@ export class GenericPleg implements Pleg {
   healthy(): { ok: boolean; message: string } {
     const threshold = this.mode === 'evented' ? this.options.eventedRelistThresholdMs : this.options.relistThresholdMs;
     if (this.lastRelist === 0) return { ok: false, message: 'pleg has yet to be successful' };
-    const elapsed = monotonicNow() - this.lastRelist;
+    const elapsed = this.now() - this.lastRelist;
     if (elapsed > threshold) {
       return { ok: false, message: `pleg was last seen active ${formatMs(elapsed)} ago; threshold is ${formatMs(threshold)}${this.lastError ? `: ${this.lastError}` : ''}` };
     }
@@ -209,6 +211,10 @@ export class GenericPleg implements Pleg {
 
   runtimePods(): ReadonlyMap<string, RuntimePod> | undefined {
     return this.lastPods;
+  }
+
+  private now(): number {
+    return (this.options.clock ?? monotonicNow)();
   }
 
   /** Relists now; concurrent calls share one relist (and one more after it, if asked during). */
@@ -311,8 +317,8 @@ export class GenericPleg implements Pleg {
     );
     this.cache.updateTime(started);
     this.reader.prune(new Set(listing.containers.map((c) => c.id)), new Set(listing.sandboxes.map((s) => s.id)));
-    this.lastRelist = monotonicNow();
-    this.metrics?.relistDuration.observe((this.lastRelist - started) / 1000);
+    this.lastRelist = this.now();
+    this.metrics?.relistDuration.observe((monotonicNow() - started) / 1000);
 
     this.deliver(events);
   }

@@ -161,7 +161,10 @@ export class PodLifecycle implements PodSyncer {
       if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') continue;
       const result = await this.admission.admit(pod);
       if (!result.admit) {
-        this.podManager.setStatus(uid, rejectedPodStatus(pod, result.reason, result.message, Date.now()));
+        const status = rejectedPodStatus(pod, result.reason, result.message, Date.now());
+        this.podManager.setStatus(uid, status);
+        // Upstream records a Warning event with the handler's reason and message; this is ours.
+        this.logger.warn({ pod: podKey(pod), podUID: uid, source, reason: result.reason, message: result.message }, 'pod failed admission; it ends Failed');
         continue;
       }
       this.logger.info({ pod: podKey(pod), podUID: uid, source }, 'pod admitted');

@@ -156,7 +156,13 @@ function readyCondition(previous: PodStatus | undefined, type: string, completed
   return condition(previous, type, 'False', now, 'ContainersNotReady', `containers with unready status: [${notReady.join(' ')}]`);
 }
 
-/** The status of a pod that admission refused: Failed with the reason and message. */
+/** What upstream's rejectPod puts before the admission handler's message. */
+export const REJECTED_MESSAGE_PREFIX = 'Pod was rejected: ';
+
+/**
+ * The status of a pod that admission refused (upstream rejectPod): Failed with the handler's
+ * reason, and its message after "Pod was rejected: ".
+ */
 export function rejectedPodStatus(pod: Pod, reason: string, message: string, now: number): PodStatus {
-  return { phase: 'Failed', reason, message, startTime: pod.status?.startTime ?? apiTime(now), qosClass: podQOSClass(pod) };
+  return { phase: 'Failed', reason, message: `${REJECTED_MESSAGE_PREFIX}${message}`, startTime: pod.status?.startTime ?? apiTime(now), qosClass: podQOSClass(pod) };
 }

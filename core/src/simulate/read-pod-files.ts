@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { applyPodDefaults, checkPodShape, readManifestDocuments, validatePod, type Pod } from '@kernelet/sdk/common';
+import { applyPodDefaults, applyPriorityAdmission, checkPodShape, readManifestDocuments, validatePod, type Pod } from '@kernelet/sdk/common';
 
 export class PodFileError extends Error {
   override readonly name = 'PodFileError';
@@ -8,8 +8,9 @@ export class PodFileError extends Error {
 
 /**
  * The pods of YAML/JSON files, in file and document order, as an API server would store
- * them: checked, defaulted (requests from limits, pull policies, ...), namespace "default"
- * when empty. A pod keeps the uid its file gives; one is generated otherwise.
+ * them: checked, defaulted (requests from limits, pull policies, ...), given a priority as
+ * the Priority admission plugin would, namespace "default" when empty. A pod keeps the uid its
+ * file gives; one is generated otherwise.
  */
 export async function readPodFiles(files: readonly string[]): Promise<Pod[]> {
   const pods: Pod[] = [];
@@ -33,10 +34,12 @@ function asPod(value: unknown, at: string): Pod {
   const shape = checkPodShape(value);
   if (shape.length > 0) throw new PodFileError(`${at}: ${shape.join('; ')}`);
   const manifest = value as Pod;
-  const pod = applyPodDefaults({
-    ...manifest,
-    metadata: { ...manifest.metadata, namespace: manifest.metadata?.namespace || 'default', uid: manifest.metadata?.uid || randomUUID() },
-  });
+  const pod = applyPriorityAdmission(
+    applyPodDefaults({
+      ...manifest,
+      metadata: { ...manifest.metadata, namespace: manifest.metadata?.namespace || 'default', uid: manifest.metadata?.uid || randomUUID() },
+    }),
+  );
   const problems = validatePod(pod);
   if (problems.length > 0) throw new PodFileError(`${at}: ${problems.join('; ')}`);
   return pod;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from './k8s-types.js';
-import { applyPodDefaults, defaultPullPolicy, splitImageReference } from './pod-defaults.js';
+import { applyPodDefaults, applyPriorityAdmission, defaultPullPolicy, splitImageReference } from './pod-defaults.js';
 
 const IMAGE = 'localhost/kernelet-test/busybox:v1';
 
@@ -28,11 +28,6 @@ describe('applyPodDefaults fills what the API server fills', () => {
     ['schedulerName', {}, 'spec.schedulerName', 'default-scheduler'],
     ['securityContext', {}, 'spec.securityContext', {}],
     ['enableServiceLinks', {}, 'spec.enableServiceLinks', true],
-    ['priority without a class', {}, 'spec.priority', 0],
-    ['preemptionPolicy without a class', {}, 'spec.preemptionPolicy', 'PreemptLowerPriority'],
-    ['priority of system-node-critical', { priorityClassName: 'system-node-critical' }, 'spec.priority', 2_000_001_000],
-    ['priority of system-cluster-critical', { priorityClassName: 'system-cluster-critical' }, 'spec.priority', 2_000_000_000],
-    ['no priority for an unknown class', { priorityClassName: 'gold' }, 'spec.priority', undefined],
     ['terminationMessagePath', {}, 'spec.containers[0].terminationMessagePath', '/dev/termination-log'],
     ['terminationMessagePolicy', {}, 'spec.containers[0].terminationMessagePolicy', 'File'],
     ['imagePullPolicy for a tag', {}, 'spec.containers[0].imagePullPolicy', 'IfNotPresent'],
@@ -76,7 +71,6 @@ describe('applyPodDefaults fills what the API server fills', () => {
     ['terminationGracePeriodSeconds 0', { terminationGracePeriodSeconds: 0 }, 'spec.terminationGracePeriodSeconds', 0],
     ['dnsPolicy', { dnsPolicy: 'Default' }, 'spec.dnsPolicy', 'Default'],
     ['enableServiceLinks false', { enableServiceLinks: false }, 'spec.enableServiceLinks', false],
-    ['priority', { priority: 7, priorityClassName: 'system-node-critical' }, 'spec.priority', 7],
     ['imagePullPolicy', { containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'Never' }] }, 'spec.containers[0].imagePullPolicy', 'Never'],
     ['probe timeoutSeconds', { containers: [{ name: 'c', image: IMAGE, livenessProbe: { ...probe, timeoutSeconds: 5 } }] }, 'spec.containers[0].livenessProbe.timeoutSeconds', 5],
     ['port protocol', { containers: [{ name: 'c', image: IMAGE, ports: [{ containerPort: 53, protocol: 'UDP' }] }] }, 'spec.containers[0].ports[0].protocol', 'UDP'],
@@ -97,6 +91,31 @@ describe('applyPodDefaults fills what the API server fills', () => {
     const out = applyPodDefaults(pod({ ephemeralContainers: [{ name: 'e', image: IMAGE, resources: { limits: { cpu: '1' } } }] }));
     expect(at(out, 'spec.ephemeralContainers[0].resources.requests')).toBeUndefined();
     expect(at(out, 'spec.ephemeralContainers[0].terminationMessagePolicy')).toBe('File');
+  });
+});
+
+describe('applyPodDefaults leaves priority to the Priority admission plugin', () => {
+  it.each<[string, Record<string, unknown>]>([
+    ['no class', {}],
+    ['a built-in class', { priorityClassName: 'system-node-critical' }],
+  ])('%s: no spec.priority, no preemptionPolicy', (_name, spec) => {
+    const out = applyPodDefaults(pod(spec));
+    expect(at(out, 'spec.priority')).toBeUndefined();
+    expect(at(out, 'spec.preemptionPolicy')).toBeUndefined();
+  });
+});
+
+describe('applyPriorityAdmission sets what the Priority admission plugin sets', () => {
+  it.each<[string, Record<string, unknown>, string, unknown]>([
+    ['priority without a class', {}, 'spec.priority', 0],
+    ['preemptionPolicy without a class', {}, 'spec.preemptionPolicy', 'PreemptLowerPriority'],
+    ['priority of system-node-critical', { priorityClassName: 'system-node-critical' }, 'spec.priority', 2_000_001_000],
+    ['priority of system-cluster-critical', { priorityClassName: 'system-cluster-critical' }, 'spec.priority', 2_000_000_000],
+    ['no priority for an unknown class', { priorityClassName: 'gold' }, 'spec.priority', undefined],
+    ['keeps a priority the manifest sets', { priority: 7, priorityClassName: 'system-node-critical' }, 'spec.priority', 7],
+    ['keeps a preemptionPolicy the manifest sets', { preemptionPolicy: 'Never' }, 'spec.preemptionPolicy', 'Never'],
+  ])('%s', (_name, spec, path, expected) => {
+    expect(at(applyPriorityAdmission(pod(spec)), path)).toEqual(expected);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
- * The defaults the API server gives every Pod it stores (core/v1 defaulting, plus the Priority
- * admission plugin's answer for pods without a class), so that a pod that never went through an
- * API server — a static pod, a pod read by `kernelet simulate` — looks as it would after one.
+ * The defaults the API server gives every Pod it stores (core/v1 defaulting), so that a pod that
+ * never went through an API server — a static pod, a pod read by `kernelet simulate` — looks as
+ * it would after one. The Priority admission plugin's spec.priority and preemptionPolicy are
+ * apart (applyPriorityAdmission): the kubelet's static pods never get them, only pods that are
+ * meant to look stored by an API server do.
  *
  * Works on the pod's JSON shape, keeping fields it does not know, and never changes a value the
  * manifest sets. Not covered: pod-level resources (`spec.resources`) and image volumes' pull
@@ -31,7 +33,17 @@ export function applyPodDefaults(pod: Pod): Pod {
   const spec = ensureObject(out, 'spec');
   defaultPodSpec(spec);
   defaultPodOnly(spec);
-  defaultPriority(spec);
+  return out as Pod;
+}
+
+/**
+ * A copy of the pod with what the API server's Priority admission plugin sets: spec.priority
+ * and preemptionPolicy for a pod without a priority (see defaultPriority). Not for static pods:
+ * upstream's kubelet runs them without a priority (0 wherever one is compared).
+ */
+export function applyPriorityAdmission(pod: Pod): Pod {
+  const out = structuredClone(pod) as JsonObject;
+  defaultPriority(ensureObject(out, 'spec'));
   return out as Pod;
 }
 

@@ -79,6 +79,13 @@ describe('a static pod from a manifest', () => {
     expect(pod.spec?.containers[0]?.imagePullPolicy).toBe('IfNotPresent');
   });
 
+  // Upstream's static pods never meet the API server's Priority admission plugin.
+  it.each([WEB, WEB.replace('spec:\n', 'spec:\n  priorityClassName: system-node-critical\n')])('has no priority or preemptionPolicy (%#)', (text) => {
+    const decoded = decodeOne(text);
+    expect(decoded.spec?.priority).toBeUndefined();
+    expect(decoded.spec?.preemptionPolicy).toBeUndefined();
+  });
+
   it('tolerates every NoExecute taint when it comes from a file, not from a URL', () => {
     expect(pod.spec?.tolerations).toEqual([{ operator: 'Exists', effect: 'NoExecute' }]);
     expect(decodeOne(WEB, HTTP).spec?.tolerations).toBeUndefined();

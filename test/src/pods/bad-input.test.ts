@@ -53,9 +53,12 @@ describe('bad input', () => {
     await a.writeManifest('never.yaml', never);
 
     await a.waitForPod('fine', (p) => mainStatus(p)?.state?.running !== undefined, 30_000, 'running');
+    // As upstream: the runtime's error as the message, then the back-off naming it.
     const pulled = await a.waitForPod('missing', (p) => mainStatus(p)?.state?.waiting?.reason === 'ErrImagePull', 30_000, 'ErrImagePull');
-    expect(mainStatus(pulled)?.state?.waiting?.message).toMatch(/^Failed to pull image "localhost\/kernelet-test\/does-not-exist:v1": /);
-    await a.waitForPod('missing', (p) => mainStatus(p)?.state?.waiting?.reason === 'ImagePullBackOff', 30_000, 'ImagePullBackOff');
+    const pullError = mainStatus(pulled)?.state?.waiting?.message ?? '';
+    expect(pullError).toMatch(/^failed to pull and unpack image "localhost\/kernelet-test\/does-not-exist:v1": /);
+    const backOff = await a.waitForPod('missing', (p) => mainStatus(p)?.state?.waiting?.reason === 'ImagePullBackOff', 30_000, 'ImagePullBackOff');
+    expect(mainStatus(backOff)?.state?.waiting?.message).toBe(`Back-off pulling image "localhost/kernelet-test/does-not-exist:v1": ErrImagePull: ${pullError}`);
     const neverPod = await a.waitForPod('never', (p) => mainStatus(p)?.state?.waiting?.reason === 'ErrImageNeverPull', 30_000, 'ErrImageNeverPull');
     expect(mainStatus(neverPod)?.state?.waiting?.message).toBe('Container image "localhost/kernelet-test/does-not-exist:v1" is not present with pull policy of Never');
     expect(neverPod.status?.phase).toBe('Pending');

@@ -141,7 +141,7 @@ describe.each(RUNTIMES)('static pods on %s', (runtime) => {
   }, 90_000);
 
   it.skipIf(skip)('rejects a pod asking for more CPU than allocatable (OutOfcpu) and unsafe sysctls (SysctlForbidden) unless allowed', async () => {
-    const a = await start({ config: { allowedUnsafeSysctls: ['kernel.msg*'] } });
+    const a = await start({ config: { allowedUnsafeSysctls: ['kernel.msg*'] }, args: ['--node-labels', 'disktype=ssd'] });
     const big = podManifest('big');
     big.spec!.containers[0]!.resources = { requests: { cpu: '1000' } };
     await a.writeManifest('big.yaml', big);
@@ -151,14 +151,28 @@ describe.each(RUNTIMES)('static pods on %s', (runtime) => {
 
     const rejected = await a.waitForPod('big', (p) => p.status?.phase === 'Failed', 30_000, 'rejected');
     expect(rejected.status).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu' });
-    expect(rejected.status?.message).toMatch(/^Node didn't have enough resource: cpu, requested: 1000000, used: \d+, capacity: \d+$/);
+    expect(rejected.status?.message).toMatch(/^Pod was rejected: Node didn't have enough resource: cpu, requested: 1000000, used: \d+, capacity: \d+$/);
     const unsafe = await a.waitForPod('unsafe', (p) => p.status?.phase === 'Failed', 30_000, 'rejected');
-    expect(unsafe.status).toMatchObject({ phase: 'Failed', reason: 'SysctlForbidden', message: 'forbidden sysctl: "kernel.sem" not allowlisted' });
+    expect(unsafe.status).toMatchObject({ phase: 'Failed', reason: 'SysctlForbidden', message: 'Pod was rejected: forbidden sysctl: "kernel.sem" not allowlisted' });
     await a.waitForPod('allowed', running, 30_000, 'running');
     await a.waitForPod('fits', running, 30_000, 'running');
     expect((await a.runtimeState(rejected.metadata?.uid ?? '')).sandboxes).toBe(0);
     const rejection = a.process.logs('pod rejected').find((l) => l['reason'] === 'OutOfcpu');
-    expect(rejection).toMatchObject({ pod: `default/big-node-a`, handler: 'node-resources' });
+    expect(rejection).toMatchObject({ pod: `default/big-node-a`, handler: 'predicates' });
+
+    // nodeSelector against the node's labels (--node-labels and the built-in ones), host ports
+    // against the pods already admitted (host network makes every container port a host port).
+    await a.writeManifest('picky.yaml', podManifest('picky', { nodeSelector: { disktype: 'hdd' } }));
+    await a.writeManifest('suited.yaml', podManifest('suited', { nodeSelector: { disktype: 'ssd', 'kubernetes.io/hostname': 'node-a', 'kubernetes.io/os': 'linux' } }));
+    const port = { hostNetwork: true, containers: [{ ...podManifest('x').spec!.containers[0]!, ports: [{ containerPort: 39127 }] }] };
+    await a.writeManifest('port-a.yaml', podManifest('port-a', port));
+    await a.waitForPod('port-a', running, 30_000, 'running');
+    await a.writeManifest('port-b.yaml', podManifest('port-b', port));
+    const picky = await a.waitForPod('picky', (p) => p.status?.phase === 'Failed', 30_000, 'rejected');
+    expect(picky.status).toMatchObject({ reason: 'NodeAffinity', message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" });
+    await a.waitForPod('suited', running, 30_000, 'running');
+    const portB = await a.waitForPod('port-b', (p) => p.status?.phase === 'Failed', 30_000, 'rejected');
+    expect(portB.status).toMatchObject({ reason: 'NodePorts', message: "Pod was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports" });
   }, 90_000);
 
   it.skipIf(skip)('adopts running containers after an agent restart: same IDs, same start times', async () => {
