@@ -7,7 +7,10 @@ import type { Logger } from '../logging/logger.js';
 export interface RegistryEntry {
   path: string;
   kind: 'socket' | 'other';
-  /** Changes whenever the file is replaced (a restarted plugin binds a new socket). */
+  /**
+   * Device and inode: changes when the file is replaced (a restarted plugin binds a new
+   * socket), not when a live socket is chmod-ed, chown-ed or touched.
+   */
   identity: string;
 }
 
@@ -78,7 +81,7 @@ export class RegistryWatcher {
       try {
         const stat = await lstat(path);
         if (stat.isDirectory()) continue;
-        entries.push({ path, kind: stat.isSocket() ? 'socket' : 'other', identity: `${stat.dev}:${stat.ino}:${stat.ctimeMs}` });
+        entries.push({ path, kind: stat.isSocket() ? 'socket' : 'other', identity: `${stat.dev}:${stat.ino}` });
       } catch {
         // Removed between readdir and lstat: the next scan sees it gone.
       }
