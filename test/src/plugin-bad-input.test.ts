@@ -94,7 +94,7 @@ describe('garbage in the registry directory', () => {
   it('marks a file that is not a socket invalid and keeps serving', async () => {
     await writeFile(join(registry(), 'notes.txt'), 'not a socket');
     const entry = await agent.waitForPlugin(join(registry(), 'notes.txt'), 'invalid');
-    expect(entry.lastError).toBe('not a unix socket');
+    expect(entry).toMatchObject({ name: 'notes.txt', socket: join(registry(), 'notes.txt'), lastError: 'not a unix socket' });
     await agent.waitForLog('ignoring a file in the plugin registry that is not a unix socket');
     await expectAgentServing();
   });
@@ -110,6 +110,7 @@ describe('garbage in the registry directory', () => {
     const socket = join(registry(), 'garbage.sock');
     track(startPlugin(fixturePlugin('garbage-socket'), { rootDir: root.path, env: { SOCKET_PATH: socket } }));
     const entry = await agent.waitForPlugin(socket, 'failed', 10_000);
+    expect(entry).toMatchObject({ name: 'garbage.sock', socket });
     expect(entry.lastError).toMatch(/^GetInfo failed: /);
     const failure = await agent.waitForLog('plugin registration failed', { socket });
     expect(failure['retryInMs']).toBeGreaterThan(0);

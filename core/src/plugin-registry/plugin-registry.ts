@@ -30,6 +30,7 @@ export type PluginState = 'pending' | 'registering' | 'registered' | 'rejected' 
 
 /** One row of `GET /plugins` and `kernelet plugins`. */
 export interface PluginView {
+  /** The name the plugin gave in GetInfo; the socket's file name until it has given one. */
   name: string;
   type: string;
   services: readonly string[];
@@ -156,7 +157,8 @@ export class PluginRegistry {
 
   list(): PluginView[] {
     return [...this.records.values()].map((r) => ({
-      name: r.name,
+      // A file that never said its name (not a socket, or no GetInfo answer) is known by its file name.
+      name: r.name || basename(r.socketPath),
       type: r.type,
       services: r.services,
       endpoint: r.endpoint,
