@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempRootDir, startAgent, startPlugin, type AgentProcess, type ProcessHandle, type TempRootDir } from '@kernelet/sdk/testing';
@@ -99,11 +99,22 @@ describe('garbage in the registry directory', () => {
     await expectAgentServing();
   });
 
-  it('ignores dotfiles and subdirectories, as upstream does', async () => {
+  it('registers sockets in subdirectories and through symlinks, and ignores dot names, as upstream does', async () => {
     await writeFile(join(registry(), '.hidden.sock'), '');
-    await mkdir(join(registry(), 'nested'));
+    const elsewhere = join(root.path, 'elsewhere', 'linked.sock');
+    const started = [
+      { PLUGIN_NAME: 'nested', SOCKET_PATH: join(registry(), 'vendor', 'deep', 'nested.sock') },
+      { PLUGIN_NAME: 'linked', SOCKET_PATH: elsewhere },
+      { PLUGIN_NAME: 'hidden', SOCKET_PATH: join(registry(), '.private', 'hidden.sock') },
+    ].map((env) => track(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env })));
+    await Promise.all(started.map((p) => p.waitForLog('serving')));
+    await symlink(elsewhere, join(registry(), 'linked.sock'));
+
+    expect((await agent.waitForPlugin('nested', 'registered')).socket).toBe(join(registry(), 'vendor', 'deep', 'nested.sock'));
+    expect((await agent.waitForPlugin('linked', 'registered')).socket).toBe(join(registry(), 'linked.sock'));
+    // Past a periodic rescan: the dot names were seen and left alone.
     await new Promise((r) => setTimeout(r, 2500));
-    expect(await agent.plugins()).toEqual([]);
+    expect((await agent.plugins()).map((p) => p.name).sort()).toEqual(['linked', 'nested']);
   });
 
   it('survives a socket that answers with garbage: failed, retried, agent up', async () => {
