@@ -73,6 +73,21 @@ describe('registration refusals', () => {
     await plugin.waitForLog('the agent refused the registration', { reason: entry.lastError });
   });
 
+  it.each(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL'])(
+    'retries a plugin whose Configure fails with %s: a failed registration, not a refused configuration',
+    async (code) => {
+      const plugin = track(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env: { PLUGIN_NAME: 'flaky', CONFIGURE_CODE: code } }));
+      const entry = await agent.waitForPlugin('flaky', 'failed');
+      expect(entry.lastError).toBe(`Configure failed: ${code}: configure fails with ${code}`);
+      const logged = await agent.waitForLog('plugin registration failed', { plugin: 'flaky' });
+      expect(logged['retryInMs']).toBeGreaterThan(0);
+      // Retried with backoff, and never told it was refused.
+      await plugin.waitForLine((l) => plugin.logs('configure').length >= 2 && l.json?.['msg'] === 'configure');
+      expect(plugin.logs('notify')).toEqual([]);
+      expect(agent.logs('plugin registration refused')).toEqual([]);
+    },
+  );
+
   it('refuses a second plugin with a name already registered from another socket', async () => {
     track(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'twin' } }));
     await agent.waitForPlugin('twin', 'registered');

@@ -12,6 +12,7 @@ import { PodSource } from '../extension-points/pod-source.js';
 import { StatusFunc } from '../extension-points/status-func.js';
 import type { Logger } from '../logging/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
+import { isConfigurationRefusal } from './configure-refusal.js';
 import { checkPluginInfo } from './plugin-info.js';
 import { PluginCallError, PluginConnection } from './plugin-connection.js';
 import { RegistryWatcher, type RegistryEntry } from './registry-watcher.js';
@@ -72,7 +73,7 @@ interface PluginRecord {
   wasRegistered: boolean;
   /** Why a once-registered plugin was unbound; kept through failed reconnects so operators see the cause, not only the latest refusal. */
   lostReason: string | null;
-  /** The plugin refused the configuration it was sent (its Configure failed): the operator must act. */
+  /** The plugin refused the configuration it was sent (Configure answered FAILED_PRECONDITION or INVALID_ARGUMENT): the operator must act. */
   refusedConfiguration: boolean;
   busy: boolean;
   retryable: boolean;
@@ -248,8 +249,10 @@ export class PluginRegistry {
         record.pid = configured.pid > 0 ? configured.pid : null;
       } catch (error) {
         if (!current()) return;
-        record.refusedConfiguration = true;
-        await this.reject(record, `Configure failed: ${error instanceof PluginCallError ? error.detail : describe(error)}`, true);
+        // Only the plugin's own refusal is the operator's to fix; a broken connection or a
+        // timeout is a failed attempt, retried like any other.
+        if (error instanceof PluginCallError && isConfigurationRefusal(error.code)) await this.reject(record, `Configure failed: ${error.detail}`, true, true);
+        else this.fail(record, `Configure failed: ${describe(error)}`);
         return;
       }
       if (!current()) return;
@@ -323,9 +326,10 @@ export class PluginRegistry {
     this.emit({ kind: 'unbound', name: record.name, services: record.services });
   }
 
-  private async reject(record: PluginRecord, reason: string, retryable: boolean): Promise<void> {
+  private async reject(record: PluginRecord, reason: string, retryable: boolean, refusedConfiguration = false): Promise<void> {
     record.state = 'rejected';
     record.lastError = reason;
+    record.refusedConfiguration = refusedConfiguration;
     this.metrics.pluginRegistrations.inc({ result: 'rejected' });
     this.logger.warn({ plugin: record.name, type: record.type, socket: record.socketPath, reason }, 'plugin registration refused');
     this.scheduleRetry(record, retryable);
@@ -338,6 +342,7 @@ export class PluginRegistry {
   }
 
   private fail(record: PluginRecord, reason: string): void {
+    record.refusedConfiguration = false;
     const lost = record.wasRegistered ? record.lostReason : null;
     record.state = lost ? 'disconnected' : 'failed';
     record.lastError = lost ? `${lost}; reconnecting: ${reason}` : reason;
