@@ -143,6 +143,30 @@ describe('garbage in the registry directory', () => {
     await expectAgentServing();
   });
 
+  it('shows a plugin\'s malformed replies in /plugins, and keeps it registered', async () => {
+    await agent.kill('SIGTERM');
+    agent = track(await startAgent({ rootDir: root.path, args: ['--node-status-update-frequency', '200ms'] }));
+    track(
+      startPlugin(fixturePlugin('raw-registration'), {
+        rootDir: root.path,
+        env: { PLUGIN_NAME: 'mangled', PLUGIN_VERSIONS: 'v1alpha1.StatusFunc', MALFORMED_STATUS: '1' },
+      }),
+    );
+    await agent.waitForPlugin('mangled', 'registered');
+    // The agent asks every StatusFunc plugin at each node status update.
+    const deadline = Date.now() + 10_000;
+    let entry = await agent.waitForPlugin('mangled', 'registered');
+    while (entry.callFailures < 2) {
+      if (Date.now() > deadline) throw new Error(`no call failures shown: ${JSON.stringify(entry)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      entry = await agent.waitForPlugin('mangled', 'registered');
+    }
+    expect(entry.lastError).toMatch(/^StatusFunc\.GetNodeStatus failed: INTERNAL: /);
+    expect(Date.parse(entry.lastErrorTime ?? '')).toBeGreaterThan(Date.parse(entry.registeredSince ?? ''));
+    await agent.waitForLog('plugin call failed', { plugin: 'mangled', method: 'GetNodeStatus', code: 'INTERNAL' });
+    await expectAgentServing();
+  });
+
   it('registers a plugin whose socket path is too long for a unix address, and says so', async () => {
     const socket = join(registry(), `${'long-'.repeat(20)}path.sock`);
     expect(Buffer.byteLength(socket)).toBeGreaterThan(107);

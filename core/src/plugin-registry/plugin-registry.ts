@@ -38,7 +38,15 @@ export interface PluginView {
   endpoint: string;
   socket: string;
   state: PluginState;
+  /**
+   * Why the plugin is not registered, or for a registered plugin its latest failed call
+   * ("AdmitHandler.Admit failed: INTERNAL: ..."): a malformed reply, an error or a timeout.
+   */
   lastError: string | null;
+  /** When lastError was set (ISO 8601). */
+  lastErrorTime: string | null;
+  /** Calls into the registered plugin that failed (errors, timeouts, malformed replies), counted since its socket was found. */
+  callFailures: number;
   registeredSince: string | null;
   /** The plugin's process id, as it reported it in Configure (null when it did not). */
   pid: number | null;
@@ -67,6 +75,8 @@ interface PluginRecord {
   services: string[];
   endpoint: string;
   lastError: string | null;
+  lastErrorTime: Date | null;
+  callFailures: number;
   registeredSince: Date | null;
   pid: number | null;
   /** Registered at least once from this socket: its return is expected while the socket exists. */
@@ -166,6 +176,8 @@ export class PluginRegistry {
       socket: r.socketPath,
       state: r.state,
       lastError: r.lastError,
+      lastErrorTime: r.lastErrorTime?.toISOString() ?? null,
+      callFailures: r.callFailures,
       registeredSince: r.registeredSince?.toISOString() ?? null,
       pid: r.pid,
     }));
@@ -204,7 +216,7 @@ export class PluginRegistry {
         void this.register(record);
       } else {
         record.state = 'invalid';
-        record.lastError = 'not a unix socket';
+        setError(record, 'not a unix socket');
         this.logger.warn({ socket: entry.path }, 'ignoring a file in the plugin registry that is not a unix socket');
       }
     }
@@ -217,7 +229,7 @@ export class PluginRegistry {
     try {
       record.state = 'registering';
       this.closeConnections(record);
-      const connection = this.connect(basename(record.socketPath), await this.dialablePath(record.socketPath));
+      const connection = this.connect(record, basename(record.socketPath), await this.dialablePath(record.socketPath));
       record.connection = connection;
 
       let info: pluginregistration.PluginInfo;
@@ -242,7 +254,7 @@ export class PluginRegistry {
       }
 
       const serviceConnection =
-        check.endpoint === record.socketPath ? connection : this.connect(check.name, await this.dialablePath(check.endpoint));
+        check.endpoint === record.socketPath ? connection : this.connect(record, check.name, await this.dialablePath(check.endpoint));
       record.serviceConnection = serviceConnection;
       try {
         const configured = await serviceConnection.unary(v1alpha1.PluginService.configure, this.options.configureRequest(check.name), this.options.configureTimeoutMs);
@@ -291,6 +303,7 @@ export class PluginRegistry {
     record.container = child;
     record.state = 'registered';
     record.lastError = null;
+    record.lastErrorTime = null;
     record.retryable = false;
     record.failures = 0;
     record.registeredSince = new Date();
@@ -315,7 +328,7 @@ export class PluginRegistry {
     delete record.container;
     this.closeConnections(record);
     record.state = 'disconnected';
-    record.lastError = why;
+    setError(record, why);
     record.lostReason = why;
     record.registeredSince = null;
     record.retryable = true;
@@ -328,7 +341,7 @@ export class PluginRegistry {
 
   private async reject(record: PluginRecord, reason: string, retryable: boolean, refusedConfiguration = false): Promise<void> {
     record.state = 'rejected';
-    record.lastError = reason;
+    setError(record, reason);
     record.refusedConfiguration = refusedConfiguration;
     this.metrics.pluginRegistrations.inc({ result: 'rejected' });
     this.logger.warn({ plugin: record.name, type: record.type, socket: record.socketPath, reason }, 'plugin registration refused');
@@ -345,7 +358,7 @@ export class PluginRegistry {
     record.refusedConfiguration = false;
     const lost = record.wasRegistered ? record.lostReason : null;
     record.state = lost ? 'disconnected' : 'failed';
-    record.lastError = lost ? `${lost}; reconnecting: ${reason}` : reason;
+    setError(record, lost ? `${lost}; reconnecting: ${reason}` : reason);
     this.metrics.pluginRegistrations.inc({ result: 'failed' });
     this.scheduleRetry(record, true);
     this.logger.warn({ plugin: record.name || undefined, socket: record.socketPath, reason, retryInMs: record.nextRetryAt - Date.now() }, 'plugin registration failed');
@@ -397,8 +410,24 @@ export class PluginRegistry {
     }
   }
 
-  private connect(name: string, socketPath: string): PluginConnection {
-    return new PluginConnection(name, socketPath, { logger: this.logger, metrics: this.metrics, callTimeoutMs: this.options.callTimeoutMs });
+  private connect(record: PluginRecord, name: string, socketPath: string): PluginConnection {
+    return new PluginConnection(name, socketPath, {
+      logger: this.logger,
+      metrics: this.metrics,
+      callTimeoutMs: this.options.callTimeoutMs,
+      onCallFailure: (error) => this.callFailed(record, error),
+    });
+  }
+
+  /**
+   * Puts a failed call into a registered plugin on its row; the plugin stays registered (the
+   * extension point's failure policy answers the call). Failures during the handshake show
+   * as the handshake's own outcome instead.
+   */
+  private callFailed(record: PluginRecord, error: PluginCallError): void {
+    if (this.records.get(record.socketPath) !== record || record.state !== 'registered') return;
+    record.callFailures++;
+    setError(record, `${error.method} failed: ${error.code}: ${error.detail}`);
   }
 
   /** A path the kernel accepts for connect(2): sockets deeper than 107 bytes are reached through a short symlink. */
@@ -443,6 +472,8 @@ function newRecord(entry: RegistryEntry): PluginRecord {
     services: [],
     endpoint: '',
     lastError: null,
+    lastErrorTime: null,
+    callFailures: 0,
     registeredSince: null,
     pid: null,
     wasRegistered: false,
@@ -453,6 +484,11 @@ function newRecord(entry: RegistryEntry): PluginRecord {
     failures: 0,
     nextRetryAt: 0,
   };
+}
+
+function setError(record: PluginRecord, message: string): void {
+  record.lastError = message;
+  record.lastErrorTime = new Date();
 }
 
 function describe(error: unknown): string {
