@@ -111,6 +111,9 @@ export class PluginRegistry {
   private readonly records = new Map<string, PluginRecord>();
   private readonly listeners = new Set<(event: RegistryEvent) => void>();
   private readonly restarting = new Map<string, number>();
+  /** When each plugin that is not registered now was last unbound (by name; cleared when it registers again). */
+  private readonly unboundAt = new Map<string, number>();
+  private startedAt = Date.now();
   private readonly watcher: RegistryWatcher;
   private readonly linkDir = join(tmpdir(), `kernelet-links-${process.pid}`);
   private stopped = false;
@@ -126,6 +129,7 @@ export class PluginRegistry {
   }
 
   async start(): Promise<void> {
+    this.startedAt = Date.now();
     await this.watcher.start();
   }
 
@@ -164,6 +168,14 @@ export class PluginRegistry {
       else names.add(name);
     }
     return [...names];
+  }
+
+  /**
+   * Since when admission has been going without a plugin it expects (epoch ms): when the
+   * plugin was last unbound, or when the registry started for one never registered since.
+   */
+  missingSince(name: string): number {
+    return this.unboundAt.get(name) ?? this.startedAt;
   }
 
   list(): PluginView[] {
@@ -301,6 +313,7 @@ export class PluginRegistry {
       }
     }
     record.container = child;
+    this.unboundAt.delete(name);
     record.state = 'registered';
     record.lastError = null;
     record.lastErrorTime = null;
@@ -328,6 +341,7 @@ export class PluginRegistry {
     delete record.container;
     this.closeConnections(record);
     record.state = 'disconnected';
+    this.unboundAt.set(record.name, Date.now());
     setError(record, why);
     record.lostReason = why;
     record.registeredSince = null;
