@@ -287,12 +287,17 @@ function shutdownServer(server: grpc.Server): Promise<void> {
 const servedPlugins = new Set<ServedPlugin>();
 let signalsInstalled = false;
 
+/** Stops every plugin this process serves (each removes its socket), for a process that is about to exit. */
+export async function closeServedPlugins(): Promise<void> {
+  await Promise.allSettled([...servedPlugins].map((p) => p.close()));
+}
+
 function installSignalHandlers(logger: Logger): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping plugins');
-    void Promise.allSettled([...servedPlugins].map((p) => p.close())).then(() => process.exit(0));
+    void closeServedPlugins().then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
