@@ -167,13 +167,17 @@ describe('garbage in the registry directory', () => {
     await expectAgentServing();
   });
 
-  it('registers a plugin whose socket path is too long for a unix address, and says so', async () => {
-    const socket = join(registry(), `${'long-'.repeat(20)}path.sock`);
-    expect(Buffer.byteLength(socket)).toBeGreaterThan(107);
-    track(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env: { PLUGIN_NAME: 'longpath', SOCKET_PATH: socket } }));
+  it.each(['raw-registration', 'sdk-plugin'])('registers a %s plugin whose socket path is too long for a unix address, and says so', async (fixture) => {
+    const socket = join(registry(), 'vendor', `${'long-'.repeat(20)}path.sock`);
+    expect(Buffer.byteLength(socket)).toBeGreaterThan(108);
+    // The plugin must bind it without the temp directory (which may be another filesystem).
+    const plugin = track(startPlugin(fixturePlugin(fixture), { rootDir: root.path, env: { PLUGIN_NAME: 'longpath', SOCKET_PATH: socket, TMPDIR: join(root.path, 'no-such-tmp') } }));
     const entry = await agent.waitForPlugin('longpath', 'registered', 5000);
-    expect(entry.socket).toBe(socket);
+    expect(entry).toMatchObject({ socket, endpoint: socket });
     const warning = await agent.waitForLog('plugin socket path is longer than a unix socket address allows; connecting through a short link');
     expect(warning['socket']).toBe(socket);
+    // Registered and told so over the long path.
+    if (fixture === 'sdk-plugin') await plugin.waitForLog('registered with the agent');
+    else expect((await plugin.waitForLog('notify'))['pluginRegistered']).toBe(true);
   });
 });

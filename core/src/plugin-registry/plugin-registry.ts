@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { access, mkdir, symlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { access } from 'node:fs/promises';
+import { basename } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Container } from 'inversify';
 import { pluginregistration, v1alpha1 } from '@kernelet/proto';
@@ -12,6 +10,8 @@ import { PodSource } from '../extension-points/pod-source.js';
 import { StatusFunc } from '../extension-points/status-func.js';
 import type { Logger } from '../logging/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
+import { MAX_UNIX_PATH } from '../net/bind-unix-socket.js';
+import { UnixSocketLinks } from '../net/unix-socket-links.js';
 import { isConfigurationRefusal } from './configure-refusal.js';
 import { checkPluginInfo } from './plugin-info.js';
 import { PluginCallError, PluginConnection } from './plugin-connection.js';
@@ -94,8 +94,6 @@ interface PluginRecord {
   container?: Container;
 }
 
-/** Unix socket addresses hold at most 107 bytes of path. */
-const MAX_UNIX_PATH = 107;
 const PROBE_TIMEOUT_MS = 1000;
 /** How long a crashed plugin whose socket vanished is still expected back (its restart re-creates the socket). */
 const RESTART_GRACE_MS = 3000;
@@ -115,7 +113,7 @@ export class PluginRegistry {
   private readonly unboundAt = new Map<string, number>();
   private startedAt = Date.now();
   private readonly watcher: RegistryWatcher;
-  private readonly linkDir = join(tmpdir(), `kernelet-links-${process.pid}`);
+  private readonly links = new UnixSocketLinks();
   private stopped = false;
 
   constructor(
@@ -138,7 +136,7 @@ export class PluginRegistry {
     this.watcher.stop();
     for (const record of this.records.values()) this.closeConnections(record);
     this.records.clear();
-    await rm(this.linkDir, { recursive: true, force: true });
+    await this.links.remove();
   }
 
   /** Rescans the directory now (tests and `kernelet plugins` use it to avoid waiting for the period). */
@@ -288,6 +286,9 @@ export class PluginRegistry {
       }
       if (!current()) return;
       this.bind(record, serviceConnection, performance.now() - started);
+    } catch (error) {
+      // Not a call into the plugin: the agent could not reach its socket (e.g. no link for a long path).
+      if (current()) this.fail(record, `cannot connect: ${describe(error)}`);
     } finally {
       record.busy = false;
     }
@@ -446,11 +447,8 @@ export class PluginRegistry {
 
   /** A path the kernel accepts for connect(2): sockets deeper than 107 bytes are reached through a short symlink. */
   private async dialablePath(socketPath: string): Promise<string> {
-    if (Buffer.byteLength(socketPath) <= MAX_UNIX_PATH) return socketPath;
-    const link = join(this.linkDir, `${createHash('sha256').update(socketPath).digest('hex').slice(0, 16)}.sock`);
-    await mkdir(this.linkDir, { recursive: true, mode: 0o700 });
-    await rm(link, { force: true });
-    await symlink(socketPath, link);
+    const link = await this.links.dialPath(socketPath);
+    if (link === socketPath) return socketPath;
     this.logger.warn(
       { socket: socketPath, bytes: Buffer.byteLength(socketPath), limit: MAX_UNIX_PATH, link },
       'plugin socket path is longer than a unix socket address allows; connecting through a short link',
