@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { v1alpha1 } from '@kernelet/proto';
 import { podFromWire, type Pod } from './common/index.js';
+import { UnixSocketLinks } from './unix-socket-links.js';
 
 export interface HostPod {
   pod: Pod;
@@ -32,8 +33,10 @@ export interface HostClient {
   close(): void;
 }
 
+/** A client of the agent's Host API at endpoint (a unix socket path of any length). */
 export function connectHost(endpoint: string, timeoutMs: number): HostClient {
-  const client = new v1alpha1.HostClient(`unix://${endpoint}`, grpc.credentials.createInsecure());
+  const links = new UnixSocketLinks();
+  const client = new v1alpha1.HostClient(`unix://${links.dialPath(endpoint)}`, grpc.credentials.createInsecure());
   const deadline = () => ({ deadline: Date.now() + timeoutMs });
   return {
     listPods: () =>
@@ -60,6 +63,9 @@ export function connectHost(endpoint: string, timeoutMs: number): HostClient {
           (error) => (error ? reject(error) : resolve()),
         );
       }),
-    close: () => client.close(),
+    close: () => {
+      client.close();
+      links.remove();
+    },
   };
 }

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pluginregistration, v1alpha1 } from '@kernelet/proto';
@@ -13,6 +11,7 @@ import {
   sharedAllocationToWire,
   WireError,
 } from './common/index.js';
+import { bindUnixSocket, MAX_UNIX_PATH } from './bind-unix-socket.js';
 import { servicesOf, type PluginDefinition } from './define-plugin.js';
 import { createPluginLogger, type Logger } from './logger.js';
 import { NotConfiguredError, PluginRuntime } from './plugin-runtime.js';
@@ -43,8 +42,6 @@ export interface ServedPlugin {
   close(): Promise<void>;
 }
 
-/** Unix socket addresses hold at most 107 bytes of path. */
-const MAX_UNIX_PATH = 107;
 const SOCKET_CHECK_MS = 2000;
 
 /**
@@ -245,23 +242,18 @@ function unary<Req, Res>(fn: (request: Req) => Res | Promise<Res>): grpc.handleU
 }
 
 /**
- * Binds the server to the socket path and returns the address it bound; a path too long
- * for a unix address is bound short and renamed into place.
+ * Binds the server to the socket path (replacing a stale socket, never another kind of file)
+ * and returns the address it bound; see bindUnixSocket for paths too long for a unix address.
  */
 async function bindSocket(server: grpc.Server, socketPath: string, logger: Logger): Promise<string> {
-  await mkdir(join(socketPath, '..'), { recursive: true, mode: 0o750 });
   const existing = await lstat(socketPath).catch(() => undefined);
   if (existing && !existing.isSocket()) throw new Error(`${socketPath} exists and is not a socket; refusing to replace it`);
-  if (existing) await rm(socketPath, { force: true });
-  const tooLong = Buffer.byteLength(socketPath) > MAX_UNIX_PATH;
-  const bindPath = tooLong ? join(tmpdir(), `kernelet-plugin-${randomBytes(6).toString('hex')}.sock`) : socketPath;
-  const address = `unix://${bindPath}`;
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve()));
-  });
-  if (tooLong) {
-    await rename(bindPath, socketPath);
-    logger.warn({ socket: socketPath, bytes: Buffer.byteLength(socketPath) }, 'socket path is longer than a unix address allows; bound elsewhere and moved into place');
+  const address = await bindUnixSocket(server, socketPath);
+  if (Buffer.byteLength(socketPath) > MAX_UNIX_PATH) {
+    logger.warn(
+      { socket: socketPath, bytes: Buffer.byteLength(socketPath), limit: MAX_UNIX_PATH },
+      'socket path is longer than a unix address allows; bound in its directory under a short name and renamed into place',
+    );
   }
   return address;
 }
@@ -287,12 +279,17 @@ function shutdownServer(server: grpc.Server): Promise<void> {
 const servedPlugins = new Set<ServedPlugin>();
 let signalsInstalled = false;
 
+/** Stops every plugin this process serves (each removes its socket), for a process that is about to exit. */
+export async function closeServedPlugins(): Promise<void> {
+  await Promise.allSettled([...servedPlugins].map((p) => p.close()));
+}
+
 function installSignalHandlers(logger: Logger): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping plugins');
-    void Promise.allSettled([...servedPlugins].map((p) => p.close())).then(() => process.exit(0));
+    void closeServedPlugins().then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempRootDir, startAgent, startPlugin, type AgentProcess, type ProcessHandle, type TempRootDir } from '@kernelet/sdk/testing';
@@ -73,6 +73,21 @@ describe('registration refusals', () => {
     await plugin.waitForLog('the agent refused the registration', { reason: entry.lastError });
   });
 
+  it.each(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL'])(
+    'retries a plugin whose Configure fails with %s: a failed registration, not a refused configuration',
+    async (code) => {
+      const plugin = track(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env: { PLUGIN_NAME: 'flaky', CONFIGURE_CODE: code } }));
+      const entry = await agent.waitForPlugin('flaky', 'failed');
+      expect(entry.lastError).toBe(`Configure failed: ${code}: configure fails with ${code}`);
+      const logged = await agent.waitForLog('plugin registration failed', { plugin: 'flaky' });
+      expect(logged['retryInMs']).toBeGreaterThan(0);
+      // Retried with backoff, and never told it was refused.
+      await plugin.waitForLine((l) => plugin.logs('configure').length >= 2 && l.json?.['msg'] === 'configure');
+      expect(plugin.logs('notify')).toEqual([]);
+      expect(agent.logs('plugin registration refused')).toEqual([]);
+    },
+  );
+
   it('refuses a second plugin with a name already registered from another socket', async () => {
     track(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'twin' } }));
     await agent.waitForPlugin('twin', 'registered');
@@ -94,35 +109,75 @@ describe('garbage in the registry directory', () => {
   it('marks a file that is not a socket invalid and keeps serving', async () => {
     await writeFile(join(registry(), 'notes.txt'), 'not a socket');
     const entry = await agent.waitForPlugin(join(registry(), 'notes.txt'), 'invalid');
-    expect(entry.lastError).toBe('not a unix socket');
+    expect(entry).toMatchObject({ name: 'notes.txt', socket: join(registry(), 'notes.txt'), lastError: 'not a unix socket' });
     await agent.waitForLog('ignoring a file in the plugin registry that is not a unix socket');
     await expectAgentServing();
   });
 
-  it('ignores dotfiles and subdirectories, as upstream does', async () => {
+  it('registers sockets in subdirectories and through symlinks, and ignores dot names, as upstream does', async () => {
     await writeFile(join(registry(), '.hidden.sock'), '');
-    await mkdir(join(registry(), 'nested'));
+    const elsewhere = join(root.path, 'elsewhere', 'linked.sock');
+    const started = [
+      { PLUGIN_NAME: 'nested', SOCKET_PATH: join(registry(), 'vendor', 'deep', 'nested.sock') },
+      { PLUGIN_NAME: 'linked', SOCKET_PATH: elsewhere },
+      { PLUGIN_NAME: 'hidden', SOCKET_PATH: join(registry(), '.private', 'hidden.sock') },
+    ].map((env) => track(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env })));
+    await Promise.all(started.map((p) => p.waitForLog('serving')));
+    await symlink(elsewhere, join(registry(), 'linked.sock'));
+
+    expect((await agent.waitForPlugin('nested', 'registered')).socket).toBe(join(registry(), 'vendor', 'deep', 'nested.sock'));
+    expect((await agent.waitForPlugin('linked', 'registered')).socket).toBe(join(registry(), 'linked.sock'));
+    // Past a periodic rescan: the dot names were seen and left alone.
     await new Promise((r) => setTimeout(r, 2500));
-    expect(await agent.plugins()).toEqual([]);
+    expect((await agent.plugins()).map((p) => p.name).sort()).toEqual(['linked', 'nested']);
   });
 
   it('survives a socket that answers with garbage: failed, retried, agent up', async () => {
     const socket = join(registry(), 'garbage.sock');
     track(startPlugin(fixturePlugin('garbage-socket'), { rootDir: root.path, env: { SOCKET_PATH: socket } }));
     const entry = await agent.waitForPlugin(socket, 'failed', 10_000);
+    expect(entry).toMatchObject({ name: 'garbage.sock', socket });
     expect(entry.lastError).toMatch(/^GetInfo failed: /);
     const failure = await agent.waitForLog('plugin registration failed', { socket });
     expect(failure['retryInMs']).toBeGreaterThan(0);
     await expectAgentServing();
   });
 
-  it('registers a plugin whose socket path is too long for a unix address, and says so', async () => {
-    const socket = join(registry(), `${'long-'.repeat(20)}path.sock`);
-    expect(Buffer.byteLength(socket)).toBeGreaterThan(107);
-    track(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env: { PLUGIN_NAME: 'longpath', SOCKET_PATH: socket } }));
+  it('shows a plugin\'s malformed replies in /plugins, and keeps it registered', async () => {
+    await agent.kill('SIGTERM');
+    agent = track(await startAgent({ rootDir: root.path, args: ['--node-status-update-frequency', '200ms'] }));
+    track(
+      startPlugin(fixturePlugin('raw-registration'), {
+        rootDir: root.path,
+        env: { PLUGIN_NAME: 'mangled', PLUGIN_VERSIONS: 'v1alpha1.StatusFunc', MALFORMED_STATUS: '1' },
+      }),
+    );
+    await agent.waitForPlugin('mangled', 'registered');
+    // The agent asks every StatusFunc plugin at each node status update.
+    const deadline = Date.now() + 10_000;
+    let entry = await agent.waitForPlugin('mangled', 'registered');
+    while (entry.callFailures < 2) {
+      if (Date.now() > deadline) throw new Error(`no call failures shown: ${JSON.stringify(entry)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      entry = await agent.waitForPlugin('mangled', 'registered');
+    }
+    expect(entry.lastError).toMatch(/^StatusFunc\.GetNodeStatus failed: INTERNAL: /);
+    expect(Date.parse(entry.lastErrorTime ?? '')).toBeGreaterThan(Date.parse(entry.registeredSince ?? ''));
+    await agent.waitForLog('plugin call failed', { plugin: 'mangled', method: 'GetNodeStatus', code: 'INTERNAL' });
+    await expectAgentServing();
+  });
+
+  it.each(['raw-registration', 'sdk-plugin'])('registers a %s plugin whose socket path is too long for a unix address, and says so', async (fixture) => {
+    const socket = join(registry(), 'vendor', `${'long-'.repeat(20)}path.sock`);
+    expect(Buffer.byteLength(socket)).toBeGreaterThan(108);
+    // The plugin must bind it without the temp directory (which may be another filesystem).
+    const plugin = track(startPlugin(fixturePlugin(fixture), { rootDir: root.path, env: { PLUGIN_NAME: 'longpath', SOCKET_PATH: socket, TMPDIR: join(root.path, 'no-such-tmp') } }));
     const entry = await agent.waitForPlugin('longpath', 'registered', 5000);
-    expect(entry.socket).toBe(socket);
+    expect(entry).toMatchObject({ socket, endpoint: socket });
     const warning = await agent.waitForLog('plugin socket path is longer than a unix socket address allows; connecting through a short link');
     expect(warning['socket']).toBe(socket);
+    // Registered and told so over the long path.
+    if (fixture === 'sdk-plugin') await plugin.waitForLog('registered with the agent');
+    else expect((await plugin.waitForLog('notify'))['pluginRegistered']).toBe(true);
   });
 });

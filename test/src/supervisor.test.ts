@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempRootDir, startAgent, type AgentProcess, type TempRootDir } from '@kernelet/sdk/testing';
@@ -6,6 +6,8 @@ import { fixturePlugin } from './support/paths.js';
 
 let root: TempRootDir;
 let agent: AgentProcess | undefined;
+/** Plugin hosts a test left stopped (SIGSTOP): killed after it, whatever happened. */
+const frozen: number[] = [];
 
 beforeEach(async () => {
   root = await makeTempRootDir();
@@ -14,6 +16,13 @@ beforeEach(async () => {
 afterEach(async () => {
   await agent?.kill('SIGTERM');
   agent = undefined;
+  for (const pid of frozen.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone.
+    }
+  }
   await root.remove();
 });
 
@@ -25,6 +34,29 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Running (not zombie) kernelet-plugin-host processes serving this root dir, from /proc. */
+async function pluginHosts(rootDir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const [cmdline, stat] = await Promise.all([readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => ''), readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')]);
+    const args = cmdline.split('\0');
+    const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    if (!zombie && args.some((a) => a.endsWith('/plugin-host/main.js')) && args.includes(rootDir)) pids.push(Number(entry));
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+async function waitForExit(pids: readonly number[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const running = (await pluginHosts(root.path)).filter((pid) => pids.includes(pid));
+    if (running.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`plugin hosts ${running.join(', ')} still running ${timeoutMs}ms after their agent died`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -89,5 +121,49 @@ describe('the plugin supervisor', () => {
     agent = undefined;
     expect(alive(pid)).toBe(false);
     for (const name of TRIVIAL) await expect(access(join(root.path, 'plugins_registry', `${name}.sock`))).rejects.toThrow();
+  });
+
+  it.each([
+    { isolation: 'shared', spec: fixturePlugin('trivial-plugins'), names: TRIVIAL, hosts: 1 },
+    { isolation: 'process', spec: `${fixturePlugin('trivial-plugins')},@kernelet/example-label-admit`, names: [...TRIVIAL, 'label-admit'], hosts: 2 },
+  ])(
+    'takes its plugin processes down when the agent is SIGKILLed ($isolation), so a restarted agent runs one set',
+    async ({ isolation, spec, names, hosts }) => {
+      const args = ['--plugins', spec, '--plugin-isolation', isolation];
+      agent = await startAgent({ rootDir: root.path, args });
+      await Promise.all(names.map((name) => agent!.waitForPlugin(name, 'registered')));
+      const before = await pluginHosts(root.path);
+      expect(before).toHaveLength(hosts);
+
+      await agent.kill('SIGKILL');
+      agent = undefined;
+      await waitForExit(before);
+      for (const name of names) await expect(access(join(root.path, 'plugins_registry', `${name}.sock`))).rejects.toThrow();
+
+      agent = await startAgent({ rootDir: root.path, args });
+      const entries = await Promise.all(names.map((name) => agent!.waitForPlugin(name, 'registered')));
+      const after = await pluginHosts(root.path);
+      expect(after).toHaveLength(hosts);
+      expect(after.filter((pid) => before.includes(pid))).toEqual([]);
+      expect([...new Set(entries.map((e) => e.process?.pid))].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(after);
+    },
+  );
+
+  it('stops a plugin host a killed agent left running (recorded in its process file) before starting its own', async () => {
+    const args = ['--plugins', fixturePlugin('trivial-plugins')];
+    agent = await startAgent({ rootDir: root.path, args });
+    const stale = (await agent.waitForPlugin('trivial-a', 'registered')).process?.pid as number;
+    // A stopped host cannot act on its agent's death: only the next agent can end it.
+    process.kill(stale, 'SIGSTOP');
+    frozen.push(stale);
+    await agent.kill('SIGKILL');
+    expect(await pluginHosts(root.path)).toEqual([stale]);
+
+    agent = await startAgent({ rootDir: root.path, args });
+    await agent.waitForLog('stopping a plugin process a previous agent left running', { pid: stale });
+    await Promise.all(TRIVIAL.map((name) => agent!.waitForPlugin(name, 'registered')));
+    const fresh = await pluginHosts(root.path);
+    expect(fresh).toHaveLength(1);
+    expect(fresh).not.toContain(stale);
   });
 });

@@ -13,10 +13,12 @@ import { ResourceAllocation } from '../topology/topology-admission.js';
  * (the topology manager and its hint providers), so only a pod every check admitted gets
  * CPUs or memory. The first rejection ends admission; an admitted pod joins the pod store.
  *
- * Failure policy for plugins that are not there: admission first waits (--plugin-ready-timeout, 30 s) for
- * every plugin the node relies on (see PluginReadiness) to be registered, so no pod is
- * placed as if a resource manager did not exist; a plugin that was refused, or one still
- * missing at the deadline, rejects the pod with UnexpectedAdmissionError naming it.
+ * Failure policy for plugins that are not there: admission first waits for every plugin the
+ * node relies on (see PluginReadiness) to be registered, so no pod is placed as if a resource
+ * manager did not exist. The wait has one deadline per missing plugin, --plugin-ready-timeout
+ * (30 s) after it went missing (unbound, or since the agent started): a pod arriving earlier
+ * waits only for what remains of it; a plugin that was refused, or one still missing past its
+ * deadline, rejects every pod at once with UnexpectedAdmissionError naming it.
  */
 @injectable()
 export class AdmissionChain {

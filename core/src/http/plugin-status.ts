@@ -34,6 +34,8 @@ export class PluginStatus {
         socket: '',
         state: 'pending',
         lastError: p.lastExit,
+        lastErrorTime: null,
+        callFailures: 0,
         registeredSince: null,
         pid: p.pid,
         process: p,

@@ -23,6 +23,8 @@ export interface PluginConnectionOptions {
   metrics: AgentMetrics;
   /** Deadline for each unary call unless the call names its own. */
   callTimeoutMs: number;
+  /** Told of every failed call: unary errors, timeouts and malformed replies, and streams that break. */
+  onCallFailure?: (error: PluginCallError) => void;
 }
 
 /**
@@ -73,7 +75,9 @@ export class PluginConnection {
               { plugin: this.pluginName, service, method: name, code, durationMs: Math.round(durationMs), deadlineMs: timeoutMs, err: detail },
               'plugin call failed',
             );
-            reject(new PluginCallError(this.pluginName, `${service}.${name}`, code, durationMs, detail));
+            const failure = new PluginCallError(this.pluginName, `${service}.${name}`, code, durationMs, detail);
+            this.options.onCallFailure?.(failure);
+            reject(failure);
             return;
           }
           resolve(response);
@@ -83,7 +87,16 @@ export class PluginConnection {
   }
 
   serverStream<Req, Res>(method: grpc.MethodDefinition<Req, Res>, request: Req): grpc.ClientReadableStream<Res> {
-    return this.client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, new grpc.Metadata(), {});
+    const { service, name } = splitPath(method.path);
+    const started = performance.now();
+    const stream = this.client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, new grpc.Metadata(), {});
+    stream.on('error', (error: grpc.ServiceError) => {
+      // A cancel is the agent closing the stream, not the plugin failing.
+      if (error.code === grpc.status.CANCELLED) return;
+      const code = grpc.status[error.code] ?? String(error.code);
+      this.options.onCallFailure?.(new PluginCallError(this.pluginName, `${service}.${name}`, code, performance.now() - started, error.details || error.message));
+    });
+    return stream;
   }
 
   close(): void {

@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { access, mkdir, symlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { access } from 'node:fs/promises';
+import { basename } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Container } from 'inversify';
 import { pluginregistration, v1alpha1 } from '@kernelet/proto';
@@ -12,6 +10,9 @@ import { PodSource } from '../extension-points/pod-source.js';
 import { StatusFunc } from '../extension-points/status-func.js';
 import type { Logger } from '../logging/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
+import { MAX_UNIX_PATH } from '../net/bind-unix-socket.js';
+import { UnixSocketLinks } from '../net/unix-socket-links.js';
+import { isConfigurationRefusal } from './configure-refusal.js';
 import { checkPluginInfo } from './plugin-info.js';
 import { PluginCallError, PluginConnection } from './plugin-connection.js';
 import { RegistryWatcher, type RegistryEntry } from './registry-watcher.js';
@@ -30,13 +31,22 @@ export type PluginState = 'pending' | 'registering' | 'registered' | 'rejected' 
 
 /** One row of `GET /plugins` and `kernelet plugins`. */
 export interface PluginView {
+  /** The name the plugin gave in GetInfo; the socket's file name until it has given one. */
   name: string;
   type: string;
   services: readonly string[];
   endpoint: string;
   socket: string;
   state: PluginState;
+  /**
+   * Why the plugin is not registered, or for a registered plugin its latest failed call
+   * ("AdmitHandler.Admit failed: INTERNAL: ..."): a malformed reply, an error or a timeout.
+   */
   lastError: string | null;
+  /** When lastError was set (ISO 8601). */
+  lastErrorTime: string | null;
+  /** Calls into the registered plugin that failed (errors, timeouts, malformed replies), counted since its socket was found. */
+  callFailures: number;
   registeredSince: string | null;
   /** The plugin's process id, as it reported it in Configure (null when it did not). */
   pid: number | null;
@@ -65,13 +75,15 @@ interface PluginRecord {
   services: string[];
   endpoint: string;
   lastError: string | null;
+  lastErrorTime: Date | null;
+  callFailures: number;
   registeredSince: Date | null;
   pid: number | null;
   /** Registered at least once from this socket: its return is expected while the socket exists. */
   wasRegistered: boolean;
   /** Why a once-registered plugin was unbound; kept through failed reconnects so operators see the cause, not only the latest refusal. */
   lostReason: string | null;
-  /** The plugin refused the configuration it was sent (its Configure failed): the operator must act. */
+  /** The plugin refused the configuration it was sent (Configure answered FAILED_PRECONDITION or INVALID_ARGUMENT): the operator must act. */
   refusedConfiguration: boolean;
   busy: boolean;
   retryable: boolean;
@@ -82,8 +94,6 @@ interface PluginRecord {
   container?: Container;
 }
 
-/** Unix socket addresses hold at most 107 bytes of path. */
-const MAX_UNIX_PATH = 107;
 const PROBE_TIMEOUT_MS = 1000;
 /** How long a crashed plugin whose socket vanished is still expected back (its restart re-creates the socket). */
 const RESTART_GRACE_MS = 3000;
@@ -99,8 +109,11 @@ export class PluginRegistry {
   private readonly records = new Map<string, PluginRecord>();
   private readonly listeners = new Set<(event: RegistryEvent) => void>();
   private readonly restarting = new Map<string, number>();
+  /** When each plugin that is not registered now was last unbound (by name; cleared when it registers again). */
+  private readonly unboundAt = new Map<string, number>();
+  private startedAt = Date.now();
   private readonly watcher: RegistryWatcher;
-  private readonly linkDir = join(tmpdir(), `kernelet-links-${process.pid}`);
+  private readonly links = new UnixSocketLinks();
   private stopped = false;
 
   constructor(
@@ -114,6 +127,7 @@ export class PluginRegistry {
   }
 
   async start(): Promise<void> {
+    this.startedAt = Date.now();
     await this.watcher.start();
   }
 
@@ -122,7 +136,7 @@ export class PluginRegistry {
     this.watcher.stop();
     for (const record of this.records.values()) this.closeConnections(record);
     this.records.clear();
-    await rm(this.linkDir, { recursive: true, force: true });
+    await this.links.remove();
   }
 
   /** Rescans the directory now (tests and `kernelet plugins` use it to avoid waiting for the period). */
@@ -154,15 +168,26 @@ export class PluginRegistry {
     return [...names];
   }
 
+  /**
+   * Since when admission has been going without a plugin it expects (epoch ms): when the
+   * plugin was last unbound, or when the registry started for one never registered since.
+   */
+  missingSince(name: string): number {
+    return this.unboundAt.get(name) ?? this.startedAt;
+  }
+
   list(): PluginView[] {
     return [...this.records.values()].map((r) => ({
-      name: r.name,
+      // A file that never said its name (not a socket, or no GetInfo answer) is known by its file name.
+      name: r.name || basename(r.socketPath),
       type: r.type,
       services: r.services,
       endpoint: r.endpoint,
       socket: r.socketPath,
       state: r.state,
       lastError: r.lastError,
+      lastErrorTime: r.lastErrorTime?.toISOString() ?? null,
+      callFailures: r.callFailures,
       registeredSince: r.registeredSince?.toISOString() ?? null,
       pid: r.pid,
     }));
@@ -201,7 +226,7 @@ export class PluginRegistry {
         void this.register(record);
       } else {
         record.state = 'invalid';
-        record.lastError = 'not a unix socket';
+        setError(record, 'not a unix socket');
         this.logger.warn({ socket: entry.path }, 'ignoring a file in the plugin registry that is not a unix socket');
       }
     }
@@ -214,7 +239,7 @@ export class PluginRegistry {
     try {
       record.state = 'registering';
       this.closeConnections(record);
-      const connection = this.connect(basename(record.socketPath), await this.dialablePath(record.socketPath));
+      const connection = this.connect(record, basename(record.socketPath), await this.dialablePath(record.socketPath));
       record.connection = connection;
 
       let info: pluginregistration.PluginInfo;
@@ -239,15 +264,17 @@ export class PluginRegistry {
       }
 
       const serviceConnection =
-        check.endpoint === record.socketPath ? connection : this.connect(check.name, await this.dialablePath(check.endpoint));
+        check.endpoint === record.socketPath ? connection : this.connect(record, check.name, await this.dialablePath(check.endpoint));
       record.serviceConnection = serviceConnection;
       try {
         const configured = await serviceConnection.unary(v1alpha1.PluginService.configure, this.options.configureRequest(check.name), this.options.configureTimeoutMs);
         record.pid = configured.pid > 0 ? configured.pid : null;
       } catch (error) {
         if (!current()) return;
-        record.refusedConfiguration = true;
-        await this.reject(record, `Configure failed: ${error instanceof PluginCallError ? error.detail : describe(error)}`, true);
+        // Only the plugin's own refusal is the operator's to fix; a broken connection or a
+        // timeout is a failed attempt, retried like any other.
+        if (error instanceof PluginCallError && isConfigurationRefusal(error.code)) await this.reject(record, `Configure failed: ${error.detail}`, true, true);
+        else this.fail(record, `Configure failed: ${describe(error)}`);
         return;
       }
       if (!current()) return;
@@ -259,6 +286,9 @@ export class PluginRegistry {
       }
       if (!current()) return;
       this.bind(record, serviceConnection, performance.now() - started);
+    } catch (error) {
+      // Not a call into the plugin: the agent could not reach its socket (e.g. no link for a long path).
+      if (current()) this.fail(record, `cannot connect: ${describe(error)}`);
     } finally {
       record.busy = false;
     }
@@ -284,8 +314,10 @@ export class PluginRegistry {
       }
     }
     record.container = child;
+    this.unboundAt.delete(name);
     record.state = 'registered';
     record.lastError = null;
+    record.lastErrorTime = null;
     record.retryable = false;
     record.failures = 0;
     record.registeredSince = new Date();
@@ -310,7 +342,8 @@ export class PluginRegistry {
     delete record.container;
     this.closeConnections(record);
     record.state = 'disconnected';
-    record.lastError = why;
+    this.unboundAt.set(record.name, Date.now());
+    setError(record, why);
     record.lostReason = why;
     record.registeredSince = null;
     record.retryable = true;
@@ -321,9 +354,10 @@ export class PluginRegistry {
     this.emit({ kind: 'unbound', name: record.name, services: record.services });
   }
 
-  private async reject(record: PluginRecord, reason: string, retryable: boolean): Promise<void> {
+  private async reject(record: PluginRecord, reason: string, retryable: boolean, refusedConfiguration = false): Promise<void> {
     record.state = 'rejected';
-    record.lastError = reason;
+    setError(record, reason);
+    record.refusedConfiguration = refusedConfiguration;
     this.metrics.pluginRegistrations.inc({ result: 'rejected' });
     this.logger.warn({ plugin: record.name, type: record.type, socket: record.socketPath, reason }, 'plugin registration refused');
     this.scheduleRetry(record, retryable);
@@ -336,9 +370,10 @@ export class PluginRegistry {
   }
 
   private fail(record: PluginRecord, reason: string): void {
+    record.refusedConfiguration = false;
     const lost = record.wasRegistered ? record.lostReason : null;
     record.state = lost ? 'disconnected' : 'failed';
-    record.lastError = lost ? `${lost}; reconnecting: ${reason}` : reason;
+    setError(record, lost ? `${lost}; reconnecting: ${reason}` : reason);
     this.metrics.pluginRegistrations.inc({ result: 'failed' });
     this.scheduleRetry(record, true);
     this.logger.warn({ plugin: record.name || undefined, socket: record.socketPath, reason, retryInMs: record.nextRetryAt - Date.now() }, 'plugin registration failed');
@@ -390,17 +425,30 @@ export class PluginRegistry {
     }
   }
 
-  private connect(name: string, socketPath: string): PluginConnection {
-    return new PluginConnection(name, socketPath, { logger: this.logger, metrics: this.metrics, callTimeoutMs: this.options.callTimeoutMs });
+  private connect(record: PluginRecord, name: string, socketPath: string): PluginConnection {
+    return new PluginConnection(name, socketPath, {
+      logger: this.logger,
+      metrics: this.metrics,
+      callTimeoutMs: this.options.callTimeoutMs,
+      onCallFailure: (error) => this.callFailed(record, error),
+    });
+  }
+
+  /**
+   * Puts a failed call into a registered plugin on its row; the plugin stays registered (the
+   * extension point's failure policy answers the call). Failures during the handshake show
+   * as the handshake's own outcome instead.
+   */
+  private callFailed(record: PluginRecord, error: PluginCallError): void {
+    if (this.records.get(record.socketPath) !== record || record.state !== 'registered') return;
+    record.callFailures++;
+    setError(record, `${error.method} failed: ${error.code}: ${error.detail}`);
   }
 
   /** A path the kernel accepts for connect(2): sockets deeper than 107 bytes are reached through a short symlink. */
   private async dialablePath(socketPath: string): Promise<string> {
-    if (Buffer.byteLength(socketPath) <= MAX_UNIX_PATH) return socketPath;
-    const link = join(this.linkDir, `${createHash('sha256').update(socketPath).digest('hex').slice(0, 16)}.sock`);
-    await mkdir(this.linkDir, { recursive: true, mode: 0o700 });
-    await rm(link, { force: true });
-    await symlink(socketPath, link);
+    const link = await this.links.dialPath(socketPath);
+    if (link === socketPath) return socketPath;
     this.logger.warn(
       { socket: socketPath, bytes: Buffer.byteLength(socketPath), limit: MAX_UNIX_PATH, link },
       'plugin socket path is longer than a unix socket address allows; connecting through a short link',
@@ -436,6 +484,8 @@ function newRecord(entry: RegistryEntry): PluginRecord {
     services: [],
     endpoint: '',
     lastError: null,
+    lastErrorTime: null,
+    callFailures: 0,
     registeredSince: null,
     pid: null,
     wasRegistered: false,
@@ -446,6 +496,11 @@ function newRecord(entry: RegistryEntry): PluginRecord {
     failures: 0,
     nextRetryAt: 0,
   };
+}
+
+function setError(record: PluginRecord, message: string): void {
+  record.lastError = message;
+  record.lastErrorTime = new Date();
 }
 
 function describe(error: unknown): string {

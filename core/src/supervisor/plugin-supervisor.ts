@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { inject, injectable, optional } from 'inversify';
 import type { Startable } from '../agent/lifecycle.js';
 import { AgentOptions } from '../config/agent-options.js';
 import { Logger } from '../logging/logger.js';
+import { isPluginHostFor, pluginProcessFilePath, readPluginProcessFile, writePluginProcessFile } from './plugin-process-file.js';
 
 export interface SupervisedProcessView {
   /** The plugins this process carries (names or module specifiers, as configured). */
@@ -45,17 +47,27 @@ const MAX_BACKOFF_MS = 60_000;
 /** A process that stayed up this long starts its backoff afresh when it next dies. */
 const STABLE_AFTER_MS = 60_000;
 const STOP_GRACE_MS = 5000;
+const EXIT_POLL_MS = 50;
 
 /**
  * Starts the first-party plugins the operator selected, in one plugin-host process
  * (pluginIsolation: shared) or one process each (process), restarts a crashed process
  * with exponential backoff, and stops them all on shutdown.
+ *
+ * Plugin processes never outlive the agent, so a restarted agent never runs a second
+ * instance of a plugin over the same state files: each is spawned with an IPC channel and
+ * stops its plugins when the channel closes, which the kernel does when the agent exits in
+ * any way (SIGKILL, OOM kill, crash). Their pids are kept in
+ * <root-dir>/kernelet/plugin-processes.pid, and a starting agent stops any host still
+ * running from that list (one that could not act on the closed channel) before it starts its own.
  */
 @injectable()
 export class PluginSupervisor implements Startable {
   readonly name = 'plugin-supervisor';
   private readonly processes: SupervisedProcess[] = [];
   private readonly hostEntry: string;
+  private readonly processFile: string;
+  private recording: Promise<void> = Promise.resolve();
   private stopping = false;
 
   constructor(
@@ -64,9 +76,11 @@ export class PluginSupervisor implements Startable {
     @inject(PluginProcessOutput) @optional() private readonly output: PluginProcessOutput = 'inherit',
   ) {
     this.hostEntry = createRequire(import.meta.url).resolve('@kernelet/sdk/plugin-host');
+    this.processFile = pluginProcessFilePath(options.flags.rootDir);
   }
 
   async start(): Promise<void> {
+    await this.stopStaleProcesses();
     const plugins = this.options.kernelet.plugins.map((p) => (p.startsWith('.') ? resolve(p) : p));
     if (plugins.length === 0) return;
     const groups = this.options.kernelet.pluginIsolation === 'process' ? plugins.map((p) => [p]) : [plugins];
@@ -101,6 +115,7 @@ export class PluginSupervisor implements Startable {
         clearTimeout(killer);
       }),
     );
+    await this.recordProcesses();
   }
 
   view(): SupervisedProcessView[] {
@@ -116,15 +131,18 @@ export class PluginSupervisor implements Startable {
   private launch(p: SupervisedProcess): void {
     const args = [...PLUGIN_NODE_FLAGS, this.hostEntry, '--root-dir', this.options.flags.rootDir, ...p.plugins.flatMap((spec) => ['--plugin', spec])];
     const out = this.output === 'stderr' ? process.stderr : this.output;
-    const child = spawn(process.execPath, args, { stdio: ['ignore', out, this.output === 'ignore' ? 'ignore' : 'inherit'], env: process.env });
+    // The IPC channel is the plugin host's lifeline: it closes when the agent exits, however it exits.
+    const child = spawn(process.execPath, args, { stdio: ['ignore', out, this.output === 'ignore' ? 'ignore' : 'inherit', 'ipc'], env: process.env });
     p.child = child;
     p.state = 'running';
     p.startedAt = Date.now();
     this.logger.info({ plugins: p.plugins, pid: child.pid }, 'plugin process started');
+    void this.recordProcesses();
     child.on('error', (error) => this.logger.error({ plugins: p.plugins, err: error.message }, 'plugin process could not start'));
     child.on('exit', (code, signal) => {
       p.lastExit = signal ? `killed by ${signal}` : `exited with code ${code}`;
       if (this.stopping) return;
+      void this.recordProcesses();
       p.crashes = Date.now() - p.startedAt >= STABLE_AFTER_MS ? 1 : p.crashes + 1;
       const delayMs = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** (p.crashes - 1));
       p.state = 'restarting';
@@ -136,5 +154,64 @@ export class PluginSupervisor implements Startable {
       }, delayMs);
     });
   }
+
+  /** Writes the running plugin processes' pids to the process file, one write at a time. */
+  private recordProcesses(): Promise<void> {
+    const pids = this.processes.flatMap((p) => (p.child?.pid !== undefined && p.child.exitCode === null && p.child.signalCode === null ? [p.child.pid] : []));
+    this.recording = this.recording
+      .then(() => writePluginProcessFile(this.processFile, pids))
+      .catch((error: Error) => this.logger.warn({ file: this.processFile, err: error.message }, 'cannot record the plugin processes'));
+    return this.recording;
+  }
+
+  /**
+   * Stops the plugin hosts a previous agent on this root dir left running, as recorded in the
+   * process file: SIGTERM (and SIGCONT, should it be stopped), SIGKILL after the grace period.
+   * A recorded pid now used by another program is left alone.
+   */
+  private async stopStaleProcesses(): Promise<void> {
+    const rootDir = this.options.flags.rootDir;
+    const pids = await readPluginProcessFile(this.processFile);
+    if (pids.length === 0) return;
+    await Promise.all(
+      pids.map(async (pid) => {
+        if (pid === process.pid || !(await isRunning(pid))) return;
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        if (!isPluginHostFor(cmdline, rootDir)) return;
+        this.logger.warn({ pid, rootDir }, 'stopping a plugin process a previous agent left running');
+        signal(pid, 'SIGTERM');
+        signal(pid, 'SIGCONT');
+        if (await exitsWithin(pid, STOP_GRACE_MS)) return;
+        this.logger.warn({ pid, graceMs: STOP_GRACE_MS }, 'plugin process left running did not stop; killing it');
+        signal(pid, 'SIGKILL');
+        await exitsWithin(pid, STOP_GRACE_MS);
+      }),
+    );
+    await this.recordProcesses();
+  }
 }
 
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Gone already.
+  }
+}
+
+/** Whether the process exists and has not exited: a zombie (exited, not yet reaped by its new parent) counts as gone. */
+async function isRunning(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return false;
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
+}
+
+async function exitsWithin(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (await isRunning(pid)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, EXIT_POLL_MS));
+  }
+  return true;
+}

@@ -7,10 +7,22 @@
  */
 import 'reflect-metadata';
 import { createPluginLogger } from '../logger.js';
-import { servePlugin } from '../serve-plugin.js';
+import { closeServedPlugins, servePlugin } from '../serve-plugin.js';
 import { loadPluginDefinitions, pluginModuleSpecifier } from './load-plugins.js';
 
 const logger = createPluginLogger();
+
+// Started by the agent's supervisor, the host has an IPC channel to it that the kernel closes
+// when the agent exits in any way (SIGKILL, OOM kill, crash). The plugins must not outlive it:
+// a restarted agent starts them again, and two instances would share their state files.
+if (process.channel) {
+  process.channel.unref();
+  process.once('disconnect', () => {
+    logger.warn({ ppid: process.ppid }, 'the agent that started this plugin host is gone; stopping its plugins');
+    void closeServedPlugins().then(() => process.exit(0));
+  });
+}
+
 const args = process.argv.slice(2);
 let rootDir: string | undefined;
 const specs: string[] = [];

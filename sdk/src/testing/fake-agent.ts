@@ -14,6 +14,7 @@ import {
   type TopologyHint,
 } from '../common/index.js';
 import type { AdmitDecision, NodeStatusReport } from '../define-plugin.js';
+import { UnixSocketLinks } from '../unix-socket-links.js';
 
 export interface FakeAgentOptions {
   /** Overrides of the Configure request (defaults: empty config, node "test-node"). */
@@ -41,7 +42,8 @@ export interface FakeAgentSession {
  * plugin author's tests, with the plugin over a real socket but no agent running.
  */
 export async function registerWithFakeAgent(socketPath: string, options: FakeAgentOptions = {}): Promise<FakeAgentSession> {
-  const target = `unix://${socketPath}`;
+  const links = new UnixSocketLinks();
+  const target = `unix://${links.dialPath(socketPath)}`;
   const channel = new grpc.Channel(target, grpc.credentials.createInsecure(), {});
   const client = new grpc.Client(target, grpc.credentials.createInsecure(), { channelOverride: channel });
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -109,6 +111,7 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
     close() {
       client.close();
       channel.close();
+      links.remove();
     },
   };
 }

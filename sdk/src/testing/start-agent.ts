@@ -35,6 +35,8 @@ export interface PluginEntry {
   socket: string;
   state: string;
   lastError: string | null;
+  lastErrorTime: string | null;
+  callFailures: number;
   registeredSince: string | null;
   pid: number | null;
   process: { plugins: string[]; pid: number | null; state: string; restarts: number; lastExit: string | null } | null;
