@@ -104,7 +104,6 @@ const SIMPLE_DEFAULTS: readonly (readonly [string, JsonValue, Mode])[] = [
   ['localStorageCapacityIsolation', true, 'unset'],
   ['containerRuntimeEndpoint', DEFAULT_CONTAINER_RUNTIME_ENDPOINT, 'zero'],
   ['podLogsDir', '/var/log/pods', 'zero'],
-  ['podHousekeepingPeriod', '2s', 'unset'],
 ];
 
 /** Structs that are not pointers upstream: always present, so always printed. */

@@ -174,6 +174,7 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'plugin-isolation', type: 'string', group: 'kernelet', target: kernelet('pluginIsolation'), valueName: 'shared|process', defaultText: 'shared', help: 'shared: one plugin-host process for all plugins; process: a process per plugin.' },
   { name: 'plugin-call-timeout', type: 'duration', group: 'kernelet', target: kernelet('pluginCallTimeout'), valueName: 'DURATION', defaultText: '2s', help: 'Deadline of each call from the agent into a plugin.' },
   { name: 'plugin-ready-timeout', type: 'duration', group: 'kernelet', target: kernelet('pluginReadyTimeout'), valueName: 'DURATION', defaultText: '30s', help: 'How long pod admission waits for an expected plugin (named in --plugins, or one that crashed) to register before it rejects pods with UnexpectedAdmissionError.' },
+  { name: 'pod-housekeeping-period', type: 'duration', group: 'kernelet', target: kernelet('podHousekeepingPeriod'), valueName: 'DURATION', defaultText: '2s', help: 'How often the pod loop cleans up pods no source has any more (a fixed 2s in the kubelet, not a KubeletConfiguration field).' },
   { name: 'machine-info-file', type: 'path', group: 'kernelet', target: kernelet('machineInfoFile'), valueName: 'FILE', help: 'Machine topology JSON to use instead of discovering CPUs, NUMA nodes and memory.' },
   { name: 'dry-run', type: 'bool', group: 'kernelet', target: kernelet('dryRun'), defaultText: 'false', help: 'Print the final merged configuration as YAML and exit without starting anything.' },
 ];

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_CONFIG_FILE_BYTES } from './config-file.js';
+import { renderConfigz } from './configz.js';
 import { fixture, HEADER, loadOk, loadProblems, tempDir } from './fixtures.test-helpers.js';
 import { isHelpRequested, loadAgentOptions } from './load-config.js';
 
@@ -116,6 +117,22 @@ describe('unknown and duplicate fields follow the kubelet', () => {
     expect(warnings).toEqual(expect.arrayContaining(['maxPodz', 'MaxPods', 'authentication.x509.clientCAFlie', 'maxPods']));
     expect(options.warnings.find((w) => w.field === 'maxPods')?.message).toMatch(/duplicate field, the last value wins/);
     expect(options.warnings.find((w) => w.field === 'maxPodz')?.message).toMatch(/unknown field, ignored/);
+  });
+
+  it.each<[string, string]>([
+    ['podHousekeepingPeriod (a proposal upstream never merged)', 'podHousekeepingPeriod: 5s\n'],
+    ['tlsCurvePreferences (later releases only)', 'tlsCurvePreferences: [23, 29]\n'],
+    ['memoryReservationPolicy (later releases only)', 'memoryReservationPolicy: TieredReservation\n'],
+  ])('%s is not a v1.34 field: ignored with a warning in the config file and in drop-ins', async (_name, body) => {
+    const field = body.slice(0, body.indexOf(':'));
+    const dir = await tempDir({ 'k.yaml': `${HEADER}${body}`, 'conf.d/10.conf': `${HEADER}${body}` });
+    const options = await loadOk(['--config', path.join(dir, 'k.yaml'), '--config-dir', path.join(dir, 'conf.d')]);
+    expect(field in options.kubelet).toBe(false);
+    expect(field in (JSON.parse(renderConfigz(options)) as { kubeletconfig: object }).kubeletconfig).toBe(false);
+    expect(options.warnings.filter((w) => w.field === field).map((w) => w.message)).toEqual([
+      `unknown field, ignored as the kubelet does (${path.join(dir, 'k.yaml')})`,
+      `unknown field, ignored as the kubelet does (${path.join(dir, 'conf.d/10.conf')})`,
+    ]);
   });
 
   it('drop-in: a duplicate field is an error; names match ignoring case; unknown fields are ignored', async () => {

@@ -220,6 +220,10 @@ async function kerneletOptions(commandLine: ParsedCommandLine, problems: Problem
     const ms = timeoutMs(given['pluginReadyTimeout'], '--plugin-ready-timeout', problems);
     if (ms !== undefined) options.pluginReadyTimeoutMs = ms;
   }
+  if (typeof given['podHousekeepingPeriod'] === 'string') {
+    const ms = timeoutMs(given['podHousekeepingPeriod'], '--pod-housekeeping-period', problems);
+    if (ms !== undefined) options.podHousekeepingPeriodMs = ms;
+  }
   if (typeof given['machineInfoFile'] === 'string' && given['machineInfoFile'] !== '') options.machineInfoFile = given['machineInfoFile'];
   if (given['dryRun'] === true) options.dryRun = true;
   return options;

@@ -96,7 +96,6 @@ export function validateKubeletConfiguration(kc: KubeletConfiguration, gates: Fe
       'AlwaysVerify',
     ]);
   }
-  if (nonEmpty(kc.memoryReservationPolicy)) oneOf(problems, 'memoryReservationPolicy', kc.memoryReservationPolicy ?? '', ['None', 'TieredReservation']);
 
   if (nonEmpty(kc.reservedSystemCPUs)) {
     if (nonEmpty(kc.systemReservedCgroup) || nonEmpty(kc.kubeReservedCgroup)) {
