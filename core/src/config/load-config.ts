@@ -66,7 +66,10 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
       for (const key of Object.keys(decoded)) explicit.add(key);
     }
   }
-  const baseGates = FeatureGates.fromMap({ ...commandLine.featureGates, ...gatesOf(base) });
+  // The gates some defaults depend on (KubeletCrashLoopBackOffMax, KubeletEnsureSecretPulledImages)
+  // are those in effect where the kubelet defaults: decoding --config sees the command-line gates
+  // and the file's; the built-in base is defaulted before any flag is parsed, so it sees none.
+  const baseGates = FeatureGates.fromMap(configFile === undefined ? {} : { ...commandLine.featureGates, ...gatesOf(base) });
   applyKubeletDefaults(base, baseGates);
   if (configFile === undefined) applyLegacyFlagDefaults(base);
   applyEvictionDefaults(base);

@@ -224,6 +224,9 @@ export const KUBELET_CONFIGURATION_FIELDS: readonly FieldSpec[] = [
   ptr('userNamespaces', struct(ptr('idsPerPod', INT64))),
 ];
 
+/** The kubelet release whose configuration, flags and feature gates kernelet follows. */
+export const TARGET_RELEASE = Object.freeze({ major: 1, minor: 34 });
+
 export const KUBELET_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
 export const KUBELET_KIND = 'KubeletConfiguration';
 
