@@ -159,9 +159,10 @@ export function applyKubeletDefaults(config: JsonObject, gates: DefaultingGates)
 }
 
 /**
- * The kubelet fills evictionHard with the Linux defaults when no source configured it at all
- * (an explicit empty map stays empty, as upstream). With mergeDefaultEvictionSettings, signals
- * not configured inherit their defaults.
+ * The kubelet fills the --config file's evictionHard with the Linux defaults when the file has
+ * none (an explicit empty map stays empty, as upstream); with the file's
+ * mergeDefaultEvictionSettings, signals it does not configure inherit their defaults. This runs
+ * on the file alone, before drop-ins and flags.
  */
 export function applyEvictionDefaults(config: JsonObject): void {
   const hard = config['evictionHard'];

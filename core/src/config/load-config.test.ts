@@ -68,6 +68,42 @@ describe('merge order: CLI feature gates < --config < drop-ins by name < other f
     expect((await loadOk(['--config', path.join(dir, 'merge.yaml')])).kubelet.evictionHard).toMatchObject({ 'memory.available': '200Mi', 'nodefs.available': '10%', 'imagefs.inodesFree': '5%' });
   });
 
+  it.each<[string, Record<string, string>, (dir: string) => string[], Record<string, string>]>([
+    [
+      'a replacing --eviction-hard flag brings no defaults back, even with mergeDefaultEvictionSettings',
+      { 'k.yaml': `${HEADER}mergeDefaultEvictionSettings: true\nevictionHard:\n  memory.available: 200Mi\n` },
+      (dir) => ['--config', path.join(dir, 'k.yaml'), '--eviction-hard=memory.available<1Gi'],
+      { 'memory.available': '1Gi' },
+    ],
+    [
+      'mergeDefaultEvictionSettings in a drop-in does not merge the defaults',
+      { 'k.yaml': `${HEADER}evictionHard:\n  nodefs.available: 5%\n`, 'd/1.conf': `${HEADER}mergeDefaultEvictionSettings: true\nevictionHard:\n  memory.available: 1Gi\n` },
+      (dir) => ['--config', path.join(dir, 'k.yaml'), '--config-dir', path.join(dir, 'd')],
+      { 'nodefs.available': '5%', 'memory.available': '1Gi' },
+    ],
+    [
+      'mergeDefaultEvictionSettings in the file merges before the drop-ins apply',
+      { 'k.yaml': `${HEADER}mergeDefaultEvictionSettings: true\nevictionHard:\n  memory.available: 200Mi\n`, 'd/1.conf': `${HEADER}evictionHard:\n  nodefs.available: 7%\n` },
+      (dir) => ['--config', path.join(dir, 'k.yaml'), '--config-dir', path.join(dir, 'd')],
+      { 'memory.available': '200Mi', 'nodefs.available': '7%', 'nodefs.inodesFree': '5%', 'imagefs.available': '15%', 'imagefs.inodesFree': '5%' },
+    ],
+    [
+      'without --config the flag replaces the default thresholds',
+      {},
+      () => ['--eviction-hard=memory.available<1Gi'],
+      { 'memory.available': '1Gi' },
+    ],
+    [
+      'an empty --eviction-hard clears them',
+      { 'k.yaml': `${HEADER}mergeDefaultEvictionSettings: true\n` },
+      (dir) => ['--config', path.join(dir, 'k.yaml'), '--eviction-hard='],
+      {},
+    ],
+  ])('mergeDefaultEvictionSettings applies to the --config file only: %s', async (_name, files, argv, want) => {
+    const dir = await tempDir(files);
+    expect((await loadOk(argv(dir))).kubelet.evictionHard).toEqual(want);
+  });
+
   it('follows an explicit nodeStatusUpdateFrequency with the report frequency', async () => {
     const dir = await tempDir({ 'k.yaml': `${HEADER}nodeStatusUpdateFrequency: 20s\n` });
     expect((await loadOk(['--config', path.join(dir, 'k.yaml')])).kubelet.nodeStatusReportFrequency).toBe('20s');

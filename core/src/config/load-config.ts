@@ -72,6 +72,9 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
   const baseGates = FeatureGates.fromMap(configFile === undefined ? {} : { ...commandLine.featureGates, ...gatesOf(base) });
   applyKubeletDefaults(base, baseGates);
   if (configFile === undefined) applyLegacyFlagDefaults(base);
+  // Only here, on the --config file (or the built-in base), as the kubelet's loadConfigFile does:
+  // drop-ins and flags change the thresholds afterwards, and mergeDefaultEvictionSettings in a
+  // drop-in or a replacing --eviction-hard flag brings no defaults back.
   applyEvictionDefaults(base);
 
   // 3. Drop-ins, in file-name order, each merged onto the result so far.
@@ -106,7 +109,6 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
   const allGates = { ...commandLine.featureGates, ...fileGates };
   if (Object.keys(allGates).length > 0) merged['featureGates'] = allGates;
   if (Object.keys(commandLine.featureGates).length > 0) explicit.add('featureGates');
-  applyEvictionDefaults(merged);
   merged['apiVersion'] = KUBELET_API_VERSION;
   merged['kind'] = KUBELET_KIND;
 
