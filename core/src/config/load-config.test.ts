@@ -171,16 +171,39 @@ describe('unknown and duplicate fields follow the kubelet', () => {
     ]);
   });
 
-  it('drop-in: a duplicate field is an error; names match ignoring case; unknown fields are ignored', async () => {
-    const dir = await tempDir({
-      'dup/1.conf': `${HEADER}maxPods: 10\nmaxPods: 11\n`,
-      'case/1.conf': `${HEADER}MaxPods: 42\nbogus: 1\n`,
-    });
+  it('drop-in: a duplicate field is an error; unknown fields are ignored with a warning', async () => {
+    const dir = await tempDir({ 'dup/1.conf': `${HEADER}maxPods: 10\nmaxPods: 11\n`, 'unknown/1.conf': `${HEADER}bogus: 1\nmaxPods: 12\n` });
     const problems = await loadProblems(['--config-dir', path.join(dir, 'dup')]);
     expect(problems).toEqual([{ field: 'maxPods', message: `duplicate field in drop-in ${path.join(dir, 'dup/1.conf')}` }]);
-    const options = await loadOk(['--config-dir', path.join(dir, 'case')]);
-    expect(options.kubelet.maxPods).toBe(42);
-    expect(options.warnings.map((w) => w.field)).toEqual(expect.arrayContaining(['MaxPods', 'bogus']));
+    const options = await loadOk(['--config-dir', path.join(dir, 'unknown')]);
+    expect(options.kubelet.maxPods).toBe(12);
+    expect(options.warnings.find((w) => w.field === 'bogus')?.message).toMatch(/unknown field, ignored/);
+  });
+
+  it.each<[string, string, Record<string, unknown>]>([
+    ['MaxPods loses to the serialized maxPods (which sorts after it)', 'MaxPods: 42\n', { maxPods: 110 }],
+    ['maxpods sorts after maxPods and wins', 'maxpods: 42\n', { maxPods: 42 }],
+    ['ClusterDomain sets the empty clusterDomain', 'ClusterDomain: cluster.local\n', { clusterDomain: 'cluster.local' }],
+    ['a nested variant loses to the always-serialized struct field', 'authentication:\n  Anonymous:\n    enabled: false\n', { authentication: { anonymous: { enabled: true }, webhook: { enabled: false, cacheTTL: '2m0s' }, x509: {} } }],
+  ])('drop-in field names that match only ignoring case, as the kubelet decodes them: %s', async (_name, body, want) => {
+    const dir = await tempDir({ 'd/1.conf': `${HEADER}${body}` });
+    const options = await loadOk(['--config-dir', path.join(dir, 'd')]);
+    expect(options.kubelet).toMatchObject(want);
+    expect(options.warnings.find((w) => /matches ".*" only ignoring case/.test(w.message))).toBeDefined();
+  });
+
+  it.each<[string, Record<string, string>, boolean, Record<string, unknown>]>([
+    ['null in a drop-in removes the field, which is defaulted again', { 'k.yaml': `${HEADER}maxPods: 50\n`, 'd/1.conf': `${HEADER}maxPods: null\n` }, true, { maxPods: 110 }],
+    ['null in a drop-in removes a feature gate', { 'k.yaml': `${HEADER}featureGates:\n  MemoryQoS: true\n  KubeletPSI: false\n`, 'd/1.conf': `${HEADER}featureGates:\n  MemoryQoS: null\n` }, true, { featureGates: { KubeletPSI: false } }],
+    ['a zero in a drop-in is defaulted again', { 'k.yaml': `${HEADER}port: 11111\n`, 'd/1.conf': `${HEADER}port: 0\n` }, true, { port: 10250 }],
+    ['an empty list in --config is not serialized, so with drop-ins it is defaulted', { 'k.yaml': `${HEADER}enforceNodeAllocatable: []\n`, 'd/1.conf': `${HEADER}maxPods: 10\n` }, true, { enforceNodeAllocatable: ['pods'] }],
+    ['an empty list in --config stays without drop-ins', { 'k.yaml': `${HEADER}enforceNodeAllocatable: []\n` }, false, { enforceNodeAllocatable: [] }],
+    ['a drop-in emptying a list keeps it empty', { 'k.yaml': HEADER, 'd/1.conf': `${HEADER}enforceNodeAllocatable: []\n` }, true, { enforceNodeAllocatable: [] }],
+    ['the legacy flag defaults survive drop-ins without --config', { 'd/1.conf': `${HEADER}maxPods: 10\n` }, true, { readOnlyPort: 10255, authorization: { mode: 'AlwaysAllow' }, maxPods: 10 }],
+  ])('drop-ins merge as a JSON merge patch into the serialized configuration: %s', async (_name, files, withDir, want) => {
+    const dir = await tempDir(files);
+    const argv = [...('k.yaml' in files ? ['--config', path.join(dir, 'k.yaml')] : []), ...(withDir ? ['--config-dir', path.join(dir, 'd')] : [])];
+    expect((await loadOk(argv)).kubelet).toMatchObject(want);
   });
 });
 

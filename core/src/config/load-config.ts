@@ -11,6 +11,7 @@
 import * as path from 'node:path';
 import type { AgentOptions, KerneletOptions, KubeletFlags } from './agent-options.js';
 import { listDropIns, readConfigDocument } from './config-file.js';
+import { serializeKubeletConfiguration } from './configz.js';
 import { decodeKubeletConfiguration, type DecodeMode } from './decode.js';
 import {
   applyEvictionDefaults,
@@ -24,10 +25,10 @@ import { parseCommandLine, type ParsedCommandLine } from './flags.js';
 import { isJsonObject, objectAt, type JsonObject, type JsonValue } from './json-value.js';
 import { decodeKerneletConfiguration, defaultKerneletOptions, timeoutMs } from './kernelet-config.js';
 import type { KubeletConfiguration } from './kubelet-configuration.js';
-import { mergeConfiguration } from './merge.js';
+import { foldFieldNames, mergeConfiguration } from './merge.js';
 import { checkNodeLabels } from './node-labels.js';
 import { keyPath, ProblemList, type ConfigProblem } from './problem.js';
-import { KUBELET_API_VERSION, KUBELET_KIND } from './schema.js';
+import { fieldByNameIgnoringCase, KUBELET_API_VERSION, KUBELET_CONFIGURATION_FIELDS, KUBELET_KIND } from './schema.js';
 import { validateKubeletConfiguration } from './validation.js';
 
 export type { ConfigProblem } from './problem.js';
@@ -77,11 +78,14 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
   // drop-in or a replacing --eviction-hard flag brings no defaults back.
   applyEvictionDefaults(base);
 
-  // 3. Drop-ins, in file-name order, each merged onto the result so far.
+  // 3. Drop-ins, in file-name order. As the kubelet does, the configuration so far is serialized
+  // as v1beta1 JSON (so empty plain fields drop out), each drop-in is merged into it as a JSON
+  // merge patch, Go's decoding settles field-name spellings, and the result is defaulted again,
+  // now with the gates the drop-ins set.
   const dropInFiles: string[] = [];
   let merged = base;
-  const dropInGates: Record<string, boolean> = {};
   if (configDir !== undefined) {
+    merged = serializeKubeletConfiguration(base);
     const listing = await listDropIns(configDir, problems);
     for (const ignored of listing?.ignored ?? []) {
       problems.warn('--config-dir', `${ignored} ignored: only *.conf files are drop-ins`);
@@ -90,12 +94,15 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
       const decoded = await loadKubeletDocument(file, '--config-dir', 'dropin', problems);
       if (decoded === undefined) continue;
       dropInFiles.push(file);
-      for (const key of Object.keys(decoded)) explicit.add(key);
-      Object.assign(dropInGates, gatesOf(decoded));
+      for (const key of Object.keys(decoded)) explicit.add(fieldByNameIgnoringCase(KUBELET_CONFIGURATION_FIELDS, key)?.name ?? key);
       merged = mergeConfiguration(merged, decoded);
     }
+    merged = foldFieldNames(merged, KUBELET_CONFIGURATION_FIELDS);
+    applyKubeletDefaults(merged, FeatureGates.fromMap({ ...commandLine.featureGates, ...gatesOf(merged) }));
+    // An evictionHard the merge left empty is dropped by the serialization; no thresholds, as upstream.
+    merged['evictionHard'] ??= {};
   }
-  reportGateIssues({ ...gatesOf(base), ...dropInGates }, 'featureGates', problems, false);
+  reportGateIssues(gatesOf(merged), 'featureGates', problems, false);
 
   // 4. Flags other than feature gates replace the fields they name.
   for (const assignment of commandLine.config) {

@@ -79,8 +79,6 @@ describe('validation reports the field path and the offending value', () => {
     ['allowlist with another policy', 'featureGates:\n  KubeletEnsureSecretPulledImages: true\nimagePullCredentialsVerificationPolicy: AlwaysVerify\npreloadedImagesVerificationAllowlist: [registry.io/pause]\n', [], 'preloadedImagesVerificationAllowlist: can only be set with imagePullCredentialsVerificationPolicy NeverVerifyAllowlistedImages, not "AlwaysVerify"'],
     ['allowlist pattern with a tag', 'featureGates:\n  KubeletEnsureSecretPulledImages: true\nimagePullCredentialsVerificationPolicy: NeverVerifyAllowlistedImages\npreloadedImagesVerificationAllowlist: [registry.io/pause:3.10]\n', [], 'preloadedImagesVerificationAllowlist[0]: invalid image pattern "registry.io/pause:3.10": an image tag is not allowed, name the image only'],
     ['allowlist pattern with a partial wildcard', 'featureGates:\n  KubeletEnsureSecretPulledImages: true\nimagePullCredentialsVerificationPolicy: NeverVerifyAllowlistedImages\npreloadedImagesVerificationAllowlist: ["registry.io/team-*"]\n', [], 'preloadedImagesVerificationAllowlist[0]: invalid image pattern "registry.io/team-*": the only wildcard allowed is a trailing "/*"'],
-    ['image pull gate on in a drop-in only leaves the policy unset', '', ['--config-dir=DROPIN:featureGates:\n  KubeletEnsureSecretPulledImages: true\n'], /^imagePullCredentialsVerificationPolicy: must be set while feature gate KubeletEnsureSecretPulledImages is enabled/],
-    ['crash-loop gate on in a drop-in only leaves the period unset', '', ['--config-dir=DROPIN:featureGates:\n  KubeletCrashLoopBackOffMax: true\n'], 'crashLoopBackOff.maxContainerRestartPeriod: must be set while feature gate KubeletCrashLoopBackOffMax is enabled'],
     ['crash-loop period without its gate', 'crashLoopBackOff:\n  maxContainerRestartPeriod: 1m\n', [], 'crashLoopBackOff.maxContainerRestartPeriod: 1m0s needs feature gate KubeletCrashLoopBackOffMax'],
     ['crash-loop period out of range', 'featureGates:\n  KubeletCrashLoopBackOffMax: true\ncrashLoopBackOff:\n  maxContainerRestartPeriod: 10m\n', [], 'crashLoopBackOff.maxContainerRestartPeriod: 10m0s must be between 1s and 300s'],
     ['cgroup driver', 'cgroupDriver: cgroupsv2\n', [], 'cgroupDriver: unknown value "cgroupsv2" (valid: cgroupfs, systemd)'],
@@ -111,9 +109,23 @@ describe('validation reports the field path and the offending value', () => {
     await optionsFor(body, flags);
   });
 
-  it('without --config the built-in base is defaulted before the command-line gates apply, as upstream', async () => {
-    const problems = (await loadProblems(['--feature-gates=KubeletCrashLoopBackOffMax=true'])).map((p) => `${p.field}: ${p.message}`);
-    expect(problems).toEqual(['crashLoopBackOff.maxContainerRestartPeriod: must be set while feature gate KubeletCrashLoopBackOffMax is enabled']);
+  it('defaults the gated fields again after the drop-ins, with the gates they turn on', async () => {
+    const confDir = await tempDir({ '10.conf': `${HEADER}featureGates:\n  KubeletCrashLoopBackOffMax: true\n  KubeletEnsureSecretPulledImages: true\n` });
+    const options = await optionsFor('', [`--config-dir=${confDir}`]);
+    expect(options.kubelet.crashLoopBackOff.maxContainerRestartPeriod).toBe('5m0s');
+    expect(options.kubelet.imagePullCredentialsVerificationPolicy).toBe('NeverVerifyPreloadedImages');
+  });
+
+  it('without --config or --config-dir the built-in base is defaulted before the command-line gates apply, as upstream', async () => {
+    const problems = (await loadProblems(['--feature-gates=KubeletCrashLoopBackOffMax=true,KubeletEnsureSecretPulledImages=true'])).map((p) => `${p.field}: ${p.message}`);
+    expect(problems.sort()).toEqual([
+      'crashLoopBackOff.maxContainerRestartPeriod: must be set while feature gate KubeletCrashLoopBackOffMax is enabled',
+      'imagePullCredentialsVerificationPolicy: must be set while feature gate KubeletEnsureSecretPulledImages is enabled (valid: NeverVerify, NeverVerifyPreloadedImages, NeverVerifyAllowlistedImages, AlwaysVerify)',
+    ].sort());
+    // With a drop-in directory, the kubelet defaults the merged result with the command-line gates.
+    const confDir = await tempDir({ '10.conf': `${HEADER}maxPods: 10\n` });
+    const options = await loadOk(['--feature-gates=KubeletCrashLoopBackOffMax=true', `--config-dir=${confDir}`]);
+    expect(options.kubelet.crashLoopBackOff.maxContainerRestartPeriod).toBe('5m0s');
   });
 
   it('accepts the documented Memory Manager example (4Gi + 1Gi + 100Mi = 3Gi + 2148Mi)', async () => {
