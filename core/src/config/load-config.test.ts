@@ -6,6 +6,16 @@ import { renderConfigz } from './configz.js';
 import { fixture, HEADER, loadOk, loadProblems, tempDir } from './fixtures.test-helpers.js';
 import { isHelpRequested, loadAgentOptions } from './load-config.js';
 
+/** Every leaf of a nested object by its dotted path. */
+function flatten(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== null && typeof item === 'object' && !Array.isArray(item)) Object.assign(out, flatten(item as Record<string, unknown>, `${prefix}${key}.`));
+    else out[`${prefix}${key}`] = item;
+  }
+  return out;
+}
+
 describe('merge order: CLI feature gates < --config < drop-ins by name < other flags', () => {
   it('each later source wins over the earlier one', async () => {
     const dir = await tempDir({
@@ -111,15 +121,28 @@ describe('merge order: CLI feature gates < --config < drop-ins by name < other f
 });
 
 describe('paths', () => {
-  it('resolve against the config file\'s (or drop-in\'s) directory, and flags against the working directory', async () => {
+  it('resolve against the config file\'s directory; in drop-ins and flags against the working directory', async () => {
     const options = await loadOk(['--config', fixture('paths/kubelet.yaml'), '--config-dir', fixture('paths/conf.d'), '--tls-private-key-file', 'keys/k.pem', '--root-dir', 'state'], '/srv/node');
     expect(options.kubelet.staticPodPath).toBe(fixture('paths/manifests'));
     expect(options.kubelet.tlsCertFile).toBe(fixture('paths/pki/kubelet.crt'));
     expect(options.kubelet.authentication.x509?.clientCAFile).toBe(fixture('ca.crt'));
-    expect(options.kubelet.resolvConf).toBe(fixture('paths/conf.d/nested/resolv.conf'));
+    // The kubelet does not resolve drop-in paths: "resolv.conf" is relative to its working directory.
+    expect(options.kubelet.resolvConf).toBe('/srv/node/resolv.conf');
     expect(options.kubelet.tlsPrivateKeyFile).toBe('/srv/node/keys/k.pem');
     expect(options.flags.rootDir).toBe('/srv/node/state');
     expect(options.flags.config).toBe(fixture('paths/kubelet.yaml'));
+  });
+
+  it.each<[string, string, string]>([
+    ['staticPodPath', 'staticPodPath: manifests\n', '/srv/node/manifests'],
+    ['tlsCertFile', 'tlsCertFile: pki/kubelet.crt\n', '/srv/node/pki/kubelet.crt'],
+    ['authentication.x509.clientCAFile', 'authentication:\n  x509:\n    clientCAFile: ../ca.crt\n', '/srv/ca.crt'],
+    ['volumePluginDir', 'volumePluginDir: plugins\n', '/srv/node/plugins'],
+    ['an absolute path stays', 'podLogsDir: /var/log/pods\n', '/var/log/pods'],
+  ])('a relative %s in a drop-in is relative to the working directory, not the drop-in\'s', async (_name, body, want) => {
+    const dir = await tempDir({ 'conf.d/10.conf': `${HEADER}${body}` });
+    const options = await loadOk(['--config-dir', path.join(dir, 'conf.d')], '/srv/node');
+    expect(Object.values(flatten(options.kubelet as unknown as Record<string, unknown>))).toContain(want);
   });
 
   it('resolves a relative --config against the working directory', async () => {

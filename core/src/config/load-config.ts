@@ -91,7 +91,7 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
       problems.warn('--config-dir', `${ignored} ignored: only *.conf files are drop-ins`);
     }
     for (const file of listing?.files ?? []) {
-      const decoded = await loadKubeletDocument(file, '--config-dir', 'dropin', problems);
+      const decoded = await loadKubeletDocument(file, '--config-dir', 'dropin', problems, cwd);
       if (decoded === undefined) continue;
       dropInFiles.push(file);
       for (const key of Object.keys(decoded)) explicit.add(fieldByNameIgnoringCase(KUBELET_CONFIGURATION_FIELDS, key)?.name ?? key);
@@ -141,7 +141,13 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
   };
 }
 
-async function loadKubeletDocument(file: string, field: string, mode: DecodeMode, problems: ProblemList): Promise<JsonObject | undefined> {
+/**
+ * Reads and decodes one KubeletConfiguration document. Relative paths in the --config file resolve
+ * against its directory (the kubelet's fsLoader.Load). The kubelet reads drop-ins without
+ * resolving their paths, so a relative path there is relative to its working directory: kernelet
+ * resolves it against `cwd`, as it does for the paths in flags.
+ */
+async function loadKubeletDocument(file: string, field: string, mode: DecodeMode, problems: ProblemList, cwd?: string): Promise<JsonObject | undefined> {
   const read = await readConfigDocument(file, field, problems);
   if (read === undefined) return undefined;
   for (const duplicate of read.duplicates) {
@@ -149,7 +155,7 @@ async function loadKubeletDocument(file: string, field: string, mode: DecodeMode
     else problems.warn(duplicate, `duplicate field, the last value wins as in the kubelet (${file})`);
   }
   // Fields that failed to decode are left out, so validation can still report everything else.
-  return decodeKubeletConfiguration(read.document, { mode, source: file, baseDir: path.dirname(file), problems });
+  return decodeKubeletConfiguration(read.document, { mode, source: file, baseDir: cwd ?? path.dirname(file), problems });
 }
 
 function gatesOf(config: JsonObject): Record<string, boolean> {
