@@ -38,6 +38,30 @@ describe('merge order: CLI feature gates < --config < drop-ins by name < other f
     expect(options.dropInFiles.map((f) => path.basename(f))).toEqual(['10-a.conf', '20-b.conf']);
   });
 
+  it('loads a kubeadm node\'s command line, warning about what is deprecated or has no effect', async () => {
+    const dir = await tempDir({ 'config.yaml': `${HEADER}cgroupDriver: systemd\nclusterDNS: [10.96.0.10]\nclusterDomain: cluster.local\n` });
+    const options = await loadOk([
+      '--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf',
+      '--kubeconfig=/etc/kubernetes/kubelet.conf',
+      `--config=${path.join(dir, 'config.yaml')}`,
+      '--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock',
+      '--pod-infra-container-image=registry.k8s.io/pause:3.10',
+      '--node-ip=10.0.0.5',
+      '--register-with-taints=node-role.kubernetes.io/control-plane:NoSchedule',
+    ]);
+    expect(options.kubelet.containerRuntimeEndpoint).toBe('unix:///var/run/containerd/containerd.sock');
+    expect(options.kubelet.registerWithTaints).toEqual([{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]);
+    expect(options.flags).toMatchObject({ kubeconfig: '/etc/kubernetes/kubelet.conf', nodeIP: '10.0.0.5' });
+    expect(options.warnings.map((w) => `${w.field}: ${w.message}`)).toEqual(
+      expect.arrayContaining([
+        '--bootstrap-kubeconfig: has no effect in kernelet',
+        expect.stringMatching(/^--pod-infra-container-image: has no effect in kernelet \(deprecated upstream/),
+        '--container-runtime-endpoint: deprecated: set containerRuntimeEndpoint in the --config file instead (the flag still works)',
+        '--register-with-taints: deprecated: set registerWithTaints in the --config file instead (the flag still works)',
+      ]),
+    );
+  });
+
   it('a map flag replaces the whole map from the files', async () => {
     const dir = await tempDir({ 'k.yaml': `${HEADER}kubeReserved:\n  cpu: 500m\n  memory: 1Gi\n` });
     const options = await loadOk(['--config', path.join(dir, 'k.yaml'), '--kube-reserved=memory=2Gi']);

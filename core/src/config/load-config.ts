@@ -52,6 +52,7 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
   const problems = new ProblemList();
   const commandLine = parseCommandLine(argv, cwd);
   problems.problems.push(...commandLine.problems);
+  for (const warning of commandLine.warnings) problems.warn(warning.field, warning.message);
   reportGateIssues(commandLine.featureGates, '--feature-gates', problems, true);
 
   const explicit = new Set<string>();
