@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FLAG_SPECS } from '../config/flags.js';
 import { helpText } from '../config/help.js';
 import { commands } from './commands.js';
 import { configCommand, printConfiguration } from './config-command.js';
@@ -79,6 +80,7 @@ describe('kernelet --help', () => {
       'Eviction',
       'Kubelet API server, authentication and authorization',
       'Logging',
+      'Accepted for compatibility, no effect in kernelet (each use is warned about once)',
     ]);
     expect(text).toMatch(/^kernelet \(not kubelet flags\): plugins and machine topology:$/m);
     const kerneletSection = text.slice(text.indexOf('kernelet (not kubelet flags)'));
@@ -86,6 +88,10 @@ describe('kernelet --help', () => {
       expect(kerneletSection).toContain(flag);
     }
     expect(text).toContain('  -v, --v LEVEL');
+    for (const spec of FLAG_SPECS) expect(text, spec.name).toMatch(new RegExp(`^ {2}(-\\w, )?--${spec.name}\\b`, 'm'));
+    const noEffect = text.slice(text.indexOf('Accepted for compatibility'), text.indexOf('kernelet (not kubelet flags)'));
+    expect(noEffect).toContain('--pod-infra-container-image IMAGE');
+    expect(noEffect).toMatch(/Deprecated: will be removed in 1\.35/);
     expect(text).toMatch(/^ {2}config +print the final merged configuration as YAML/m);
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(110);
   });

@@ -41,6 +41,8 @@ export interface KerneletOptions {
   pluginCallTimeoutMs: number;
   /** How long admission waits for an expected plugin to register before rejecting pods. Default 30000. */
   pluginReadyTimeoutMs: number;
+  /** How often the pod loop runs its global cleanup (the kubelet's fixed housekeeping period). Default 2000. */
+  podHousekeepingPeriodMs: number;
   /** A machine topology JSON file used instead of discovering the machine. */
   machineInfoFile?: string;
   /** --kernelet-config, absolute, when given. */

@@ -54,6 +54,17 @@ describe('/configz', () => {
     expect(config['reservedMemory']).toEqual([{ numaNode: 0, limits: { 'hugepages-2Mi': '2097152', memory: '1536Mi' } }]);
   });
 
+  it.each<[string, string, Record<string, unknown>]>([
+    ['unset event limits take the upstream defaults', '', { eventRecordQPS: 50, eventBurst: 100 }],
+    ['eventRecordQPS is a pointer: an explicit 0 (no limit) stays', 'eventRecordQPS: 0\n', { eventRecordQPS: 0, eventBurst: 100 }],
+    ['eventBurst is a plain field: 0 means unset', 'eventBurst: 0\n', { eventRecordQPS: 50, eventBurst: 100 }],
+    ['explicit values are kept', 'eventRecordQPS: 7\neventBurst: 9\n', { eventRecordQPS: 7, eventBurst: 9 }],
+  ])('defaults the event limits: %s', async (_name, body, want) => {
+    const dir = await tempDir({ 'k.yaml': `${HEADER}${body}` });
+    const config = serializeKubeletConfiguration((await loadOk(['--config', path.join(dir, 'k.yaml')])).kubelet);
+    expect({ eventRecordQPS: config['eventRecordQPS'], eventBurst: config['eventBurst'] }).toEqual(want);
+  });
+
   it('serializes with apiVersion and kind for a reusable file', async () => {
     const options = await loadOk([]);
     const config = serializeKubeletConfiguration(options.kubelet, { typeMeta: true });

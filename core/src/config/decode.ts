@@ -7,8 +7,10 @@
  *   (unknown or duplicate fields) it decodes again leniently and logs the strict error.
  *   So both are warnings; unknown fields are ignored, the last duplicate wins.
  * - drop-in (--config-dir): decoded strictly with no lenient retry, so a duplicate field is an
- *   error; the result is then applied as JSON onto the configuration, where unknown fields are
- *   ignored silently and field names match ignoring case. We warn about both.
+ *   error. The kubelet then merges it as JSON (a JSON merge patch) into its configuration and
+ *   decodes the result with Go's encoding/json: unknown fields are ignored silently, `null`
+ *   removes a field, and a name that matches a field only ignoring case is kept under its own
+ *   spelling (merge.ts settles which spelling wins). We warn about unknown and case-folded names.
  * Type errors (a string where a number belongs, a bad duration) fail the load in both cases.
  */
 import * as path from 'node:path';
@@ -35,6 +37,8 @@ export interface DecodeContext {
   /** Directory relative paths in the document resolve against. */
   baseDir: string;
   problems: ProblemList;
+  /** Inside a list item (set while decoding lists). */
+  inList?: boolean;
 }
 
 /** Checks apiVersion and kind, then decodes every field. Returns the typed fields that were set. */
@@ -82,7 +86,7 @@ function decodeStructFields(
       if (spec !== undefined) {
         context.problems.warn(
           fieldPath,
-          `applied as "${childPath(parentPath, spec.name)}": drop-in field names match ignoring case, as in the kubelet (${context.source})`,
+          `matches "${childPath(parentPath, spec.name)}" only ignoring case: as in the kubelet, it applies unless a spelling that sorts after it sets the field too (${context.source})`,
         );
       }
     }
@@ -90,11 +94,15 @@ function decodeStructFields(
       context.problems.warn(fieldPath, `unknown field, ignored as the kubelet does (${context.source})`);
       continue;
     }
-    // JSON null leaves a field as it was (unset), as Go's decoder does.
-    if (raw === null || raw === undefined) continue;
+    if (raw === null || raw === undefined) {
+      // In a config file null leaves the field unset, as Go's decoder does; in a drop-in it is a
+      // merge-patch removal, kept so the merge can apply it.
+      if (context.mode === 'dropin' && !context.inList && raw === null && key === spec.name) out[key] = null;
+      continue;
+    }
     const value = decodeValue(raw, spec.type, childPath(parentPath, spec.name), context);
     if (value === undefined) continue;
-    out[spec.name] = spec.path && typeof value === 'string' ? resolvePath(value, context.baseDir) : value;
+    out[key] = spec.path && typeof value === 'string' ? resolvePath(value, context.baseDir) : value;
   }
 }
 
@@ -139,6 +147,7 @@ function decodeValue(raw: JsonValue, type: FieldType, fieldPath: string, context
       if (!isJsonObject(raw)) return fail('a mapping');
       const out: JsonObject = {};
       for (const [key, value] of Object.entries(raw)) {
+        if (value === null && context.mode === 'dropin' && !context.inList) out[key] = null;
         if (value === null || value === undefined) continue;
         const decoded = decodeValue(value, type.value, keyPath(fieldPath, key), context);
         if (decoded !== undefined) out[key] = decoded;
@@ -148,8 +157,10 @@ function decodeValue(raw: JsonValue, type: FieldType, fieldPath: string, context
     case 'list': {
       if (!Array.isArray(raw)) return fail('a list');
       const out: JsonValue[] = [];
+      // A list replaces the whole field, so nulls inside it are values, not removals.
+      const itemContext = { ...context, inList: true };
       raw.forEach((item, i) => {
-        const decoded = item === null ? null : decodeValue(item, type.item, keyPath(fieldPath, i), context);
+        const decoded = item === null ? null : decodeValue(item, type.item, keyPath(fieldPath, i), itemContext);
         if (decoded !== undefined) out.push(decoded);
       });
       return out;

@@ -40,8 +40,8 @@ const SIMPLE_DEFAULTS: readonly (readonly [string, JsonValue, Mode])[] = [
   ['authorization.webhook.cacheUnauthorizedTTL', '30s', 'zero'],
   ['registryPullQPS', 5, 'unset'],
   ['registryBurst', 10, 'zero'],
-  ['eventRecordQPS', 5, 'unset'],
-  ['eventBurst', 10, 'zero'],
+  ['eventRecordQPS', 50, 'unset'],
+  ['eventBurst', 100, 'zero'],
   ['enableDebuggingHandlers', true, 'unset'],
   ['healthzPort', 10248, 'unset'],
   ['healthzBindAddress', '127.0.0.1', 'zero'],
@@ -104,7 +104,6 @@ const SIMPLE_DEFAULTS: readonly (readonly [string, JsonValue, Mode])[] = [
   ['localStorageCapacityIsolation', true, 'unset'],
   ['containerRuntimeEndpoint', DEFAULT_CONTAINER_RUNTIME_ENDPOINT, 'zero'],
   ['podLogsDir', '/var/log/pods', 'zero'],
-  ['podHousekeepingPeriod', '2s', 'unset'],
 ];
 
 /** Structs that are not pointers upstream: always present, so always printed. */
@@ -160,9 +159,10 @@ export function applyKubeletDefaults(config: JsonObject, gates: DefaultingGates)
 }
 
 /**
- * The kubelet fills evictionHard with the Linux defaults when no source configured it at all
- * (an explicit empty map stays empty, as upstream). With mergeDefaultEvictionSettings, signals
- * not configured inherit their defaults.
+ * The kubelet fills the --config file's evictionHard with the Linux defaults when the file has
+ * none (an explicit empty map stays empty, as upstream); with the file's
+ * mergeDefaultEvictionSettings, signals it does not configure inherit their defaults. This runs
+ * on the file alone, before drop-ins and flags.
  */
 export function applyEvictionDefaults(config: JsonObject): void {
   const hard = config['evictionHard'];

@@ -1,12 +1,12 @@
 /**
- * Kubelet feature gates: the known gates relevant to what kernelet implements, each with its
- * default and stage, and the upstream rules for setting them (component-base featuregate):
- * an unknown gate is an error naming it; a gate locked to its default cannot be changed;
+ * Kubelet feature gates and the upstream rules for setting them (component-base featuregate):
+ * an unknown gate is an error naming it; a gate locked to its default cannot be changed; setting
+ * a GA or deprecated gate that is not locked works, with a warning that the gate will go away;
  * AllAlpha / AllBeta set every alpha / beta gate that is not set explicitly.
  *
- * The table follows upstream around v1.34. It is a curated subset, not all of Kubernetes:
- * add a row when kernelet grows a feature behind a gate.
+ * The gates themselves, every one the v1.34 kubelet accepts, are in known-feature-gates.ts.
  */
+import { ALL_ALPHA, ALL_BETA, KNOWN_FEATURE_GATES } from './known-feature-gates.js';
 
 export type FeatureStage = 'ALPHA' | 'BETA' | 'GA' | 'DEPRECATED';
 
@@ -17,55 +17,7 @@ export interface FeatureSpec {
   lockToDefault?: boolean;
 }
 
-export const ALL_ALPHA = 'AllAlpha';
-export const ALL_BETA = 'AllBeta';
-
-export const KNOWN_FEATURE_GATES: Readonly<Record<string, FeatureSpec>> = Object.freeze({
-  [ALL_ALPHA]: { default: false, stage: 'ALPHA' },
-  [ALL_BETA]: { default: false, stage: 'BETA' },
-  // Resource managers (cpu, memory, topology, devices, DRA)
-  CPUManagerPolicyAlphaOptions: { default: false, stage: 'ALPHA' },
-  CPUManagerPolicyBetaOptions: { default: true, stage: 'BETA' },
-  CPUManagerPolicyOptions: { default: true, stage: 'GA', lockToDefault: true },
-  MemoryManager: { default: true, stage: 'GA', lockToDefault: true },
-  TopologyManagerPolicyAlphaOptions: { default: false, stage: 'ALPHA' },
-  TopologyManagerPolicyBetaOptions: { default: true, stage: 'BETA' },
-  TopologyManagerPolicyOptions: { default: true, stage: 'GA', lockToDefault: true },
-  DevicePluginCDIDevices: { default: true, stage: 'GA', lockToDefault: true },
-  DynamicResourceAllocation: { default: true, stage: 'GA' },
-  DisableCPUQuotaWithExclusiveCPUs: { default: true, stage: 'BETA' },
-  PodLevelResources: { default: true, stage: 'BETA' },
-  InPlacePodVerticalScaling: { default: true, stage: 'BETA' },
-  // Memory, swap, cgroups
-  MemoryQoS: { default: false, stage: 'ALPHA' },
-  NodeSwap: { default: true, stage: 'GA', lockToDefault: true },
-  CustomCPUCFSQuotaPeriod: { default: false, stage: 'ALPHA' },
-  KubeletCgroupDriverFromCRI: { default: true, stage: 'BETA' },
-  // Eviction, images, storage
-  ImageMaximumGCAge: { default: true, stage: 'BETA' },
-  KubeletSeparateDiskGC: { default: true, stage: 'BETA' },
-  LocalStorageCapacityIsolationFSQuotaMonitoring: { default: false, stage: 'BETA' },
-  KubeletEnsureSecretPulledImages: { default: false, stage: 'ALPHA' },
-  KubeletServiceAccountTokenForCredentialProviders: { default: true, stage: 'BETA' },
-  // Pod lifecycle and shutdown
-  GracefulNodeShutdown: { default: true, stage: 'BETA' },
-  GracefulNodeShutdownBasedOnPodPriority: { default: true, stage: 'BETA' },
-  KubeletCrashLoopBackOffMax: { default: false, stage: 'ALPHA' },
-  SidecarContainers: { default: true, stage: 'GA', lockToDefault: true },
-  EventedPLEG: { default: false, stage: 'BETA' },
-  UserNamespacesSupport: { default: true, stage: 'BETA' },
-  ContainerCheckpoint: { default: true, stage: 'BETA' },
-  SystemdWatchdog: { default: true, stage: 'BETA' },
-  KubeletInUserNamespace: { default: false, stage: 'ALPHA' },
-  // Server, security, observability
-  RotateKubeletServerCertificate: { default: true, stage: 'BETA' },
-  KubeletFineGrainedAuthz: { default: true, stage: 'BETA' },
-  NodeLogQuery: { default: false, stage: 'BETA' },
-  KubeletTracing: { default: true, stage: 'GA', lockToDefault: true },
-  LoggingAlphaOptions: { default: false, stage: 'ALPHA' },
-  LoggingBetaOptions: { default: true, stage: 'BETA' },
-  ContextualLogging: { default: true, stage: 'BETA' },
-});
+export { ALL_ALPHA, ALL_BETA, KNOWN_FEATURE_GATES };
 
 export interface GateIssue {
   /** The gate's name as written. */
@@ -108,7 +60,7 @@ export class FeatureGates {
     this.values = values;
   }
 
-  /** Builds the effective gates from explicit settings. Unknown gates are skipped (check them first). */
+  /** Builds the effective gates from explicit settings. Unknown gates and changes to locked ones are skipped (check them first). */
   static fromMap(explicit: Readonly<Record<string, boolean>> = {}): FeatureGates {
     const values = new Map<string, boolean>();
     for (const [gate, spec] of Object.entries(KNOWN_FEATURE_GATES)) values.set(gate, spec.default);
@@ -124,7 +76,9 @@ export class FeatureGates {
       }
     }
     for (const [gate, value] of Object.entries(explicit)) {
-      if (KNOWN_FEATURE_GATES[gate] !== undefined) values.set(gate, value);
+      const spec = KNOWN_FEATURE_GATES[gate];
+      // A locked gate keeps its default, as upstream refuses to change it.
+      if (spec !== undefined && (spec.lockToDefault !== true || value === spec.default)) values.set(gate, value);
     }
     return new FeatureGates(values);
   }

@@ -155,3 +155,72 @@ export function parseReservedMemory(text: string): JsonObject[] {
   }
   return out;
 }
+
+/** A quantity flag (resource.QuantityValue): canonical text. */
+export function parseQuantityValue(text: string): string {
+  const quantity = Quantity.tryParse(text);
+  if (quantity === undefined) throw new FlagValueError(`invalid quantity ${JSON.stringify(text)}`);
+  return quantity.toString();
+}
+
+/** --vmodule: "pattern=N,...", each N a verbosity level; the whole list is replaced. */
+export function parseVModule(text: string): JsonObject[] {
+  const out: JsonObject[] = [];
+  for (const raw of text.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const at = item.lastIndexOf('=');
+    if (at <= 0) throw new FlagValueError(`${JSON.stringify(item)} is not pattern=N`);
+    const level = item.slice(at + 1);
+    if (!/^\d+$/.test(level) || Number(level) > 2 ** 32 - 1) throw new FlagValueError(`${JSON.stringify(level)} in ${JSON.stringify(item)} is not a verbosity level`);
+    out.push({ filePattern: item.slice(0, at), verbosity: Number(level) });
+  }
+  return out;
+}
+
+const TAINT_FLAG_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/**
+ * --register-with-taints: "key=value:effect" or "key:effect", comma-separated; every use
+ * replaces the list. Each taint needs an effect, and a key and effect may appear once. Entries
+ * ending in "-" (kubectl's removal syntax) are parsed and dropped, as upstream.
+ */
+export function parseTaints(text: string): JsonObject[] {
+  if (text === '') return [];
+  const taints: JsonObject[] = [];
+  for (const spec of text.split(',')) {
+    const removal = spec.endsWith('-');
+    const taint = parseTaint(removal ? spec.slice(0, -1) : spec);
+    if (removal) continue;
+    if (taint['effect'] === undefined) throw new FlagValueError(`invalid taint ${JSON.stringify(spec)}: an effect is required (key=value:effect)`);
+    if (taints.some((t) => t['key'] === taint['key'] && t['effect'] === taint['effect'])) {
+      throw new FlagValueError(`duplicated taint ${JSON.stringify(spec)}: the same key and effect appear twice`);
+    }
+    taints.push(taint);
+  }
+  return taints;
+}
+
+function parseTaint(spec: string): JsonObject {
+  const parts = spec.split(':');
+  if (parts.length > 2) throw new FlagValueError(`invalid taint ${JSON.stringify(spec)}, expect key=value:effect`);
+  const [keyValue = '', effect] = parts;
+  if (effect !== undefined && !TAINT_FLAG_EFFECTS.includes(effect)) {
+    throw new FlagValueError(`invalid taint ${JSON.stringify(spec)}: unknown effect ${JSON.stringify(effect)} (valid: ${TAINT_FLAG_EFFECTS.join(', ')})`);
+  }
+  const kv = keyValue.split('=');
+  if (kv.length > 2) throw new FlagValueError(`invalid taint ${JSON.stringify(spec)}, expect key=value:effect`);
+  const [key = '', value] = kv;
+  if (key.length > 316 || !QUALIFIED_NAME.test(key) || (key.split('/').pop() ?? '').length > 63) {
+    throw new FlagValueError(`invalid taint ${JSON.stringify(spec)}: the key ${JSON.stringify(key)} is not a qualified name`);
+  }
+  if (value !== undefined && (value.length > 63 || !LABEL_VALUE.test(value))) {
+    throw new FlagValueError(`invalid taint ${JSON.stringify(spec)}: the value ${JSON.stringify(value)} is not a valid label value`);
+  }
+  const taint: JsonObject = { key };
+  if (value !== undefined && value !== '') taint['value'] = value;
+  if (effect !== undefined) taint['effect'] = effect;
+  return taint;
+}

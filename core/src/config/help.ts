@@ -10,6 +10,7 @@ const GROUP_TITLES: readonly (readonly [FlagGroup, string])[] = [
   ['eviction', 'Eviction'],
   ['server', 'Kubelet API server, authentication and authorization'],
   ['logging', 'Logging'],
+  ['no-effect', 'Accepted for compatibility, no effect in kernelet (each use is warned about once)'],
   ['kernelet', 'kernelet (not kubelet flags): plugins and machine topology'],
 ];
 
@@ -32,6 +33,9 @@ export function helpText(commands: readonly HelpCommand[] = []): string {
     '',
     'The flags are the kubelet\'s, with the same names and syntax ("-" and "_" are interchangeable).',
     'Precedence, lowest first: --feature-gates < --config file < --config-dir drop-ins < other flags.',
+    'As upstream, the flags that set a KubeletConfiguration field are deprecated in favour of --config',
+    '(except -v, --vmodule, --log-flush-frequency, --provider-id, --seccomp-default, --fail-cgroupv1);',
+    'they still work, with a warning.',
   ];
   if (commands.length > 0) {
     out.push('', 'Commands:');
@@ -52,7 +56,8 @@ function formatFlag(spec: FlagSpec): string[] {
   const short = spec.shorthand !== undefined ? `-${spec.shorthand}, ` : '';
   const value = spec.type === 'bool' ? '' : ` ${spec.valueName ?? 'VALUE'}`;
   const head = `  ${short}--${spec.name}${value}`;
-  const text = spec.defaultText !== undefined ? `${spec.help} (default: ${spec.defaultText})` : spec.help;
+  const deprecated = spec.deprecated !== undefined ? ` Deprecated: ${spec.deprecated}.` : '';
+  const text = `${spec.help}${spec.defaultText !== undefined ? ` (default: ${spec.defaultText})` : ''}${deprecated}`;
   return [head, ...wrap(text, WIDTH - INDENT).map((line) => `${' '.repeat(INDENT)}${line}`)];
 }
 

@@ -14,6 +14,7 @@ describe('kernelet configuration file and flags', () => {
       pluginIsolation: 'process',
       pluginCallTimeoutMs: 3000,
       pluginReadyTimeoutMs: 60_000,
+      podHousekeepingPeriodMs: 5000,
       machineInfoFile: fixture('kernelet/topology/dual-socket.json'),
       kerneletConfigFile: fixture('kernelet/kernelet.yaml'),
       dryRun: false,
@@ -22,7 +23,7 @@ describe('kernelet configuration file and flags', () => {
 
   it('lets flags override the file', async () => {
     const options = await loadOk(
-      ['--kernelet-config', fixture('kernelet/kernelet.yaml'), '--plugins=memory-manager,./my-plugin.js', '--plugin-isolation=shared', '--plugin-call-timeout=500ms', '--machine-info-file=topo.json'],
+      ['--kernelet-config', fixture('kernelet/kernelet.yaml'), '--plugins=memory-manager,./my-plugin.js', '--plugin-isolation=shared', '--plugin-call-timeout=500ms', '--pod-housekeeping-period=10s', '--machine-info-file=topo.json'],
       '/srv',
     );
     expect(options.kernelet).toMatchObject({
@@ -30,6 +31,7 @@ describe('kernelet configuration file and flags', () => {
       pluginFailurePolicies: { 'memory-manager': 'Ignore', './my-plugin.js': 'Fail' },
       pluginIsolation: 'shared',
       pluginCallTimeoutMs: 500,
+      podHousekeepingPeriodMs: 10_000,
       machineInfoFile: '/srv/topo.json',
     });
   });
@@ -42,6 +44,7 @@ describe('kernelet configuration file and flags', () => {
     ['bad failure policy', `${KERNELET_HEADER}plugins:\n- name: a\n  failurePolicy: Retry\n`, '#plugins[0].failurePolicy', /unknown policy string "Retry"/],
     ['bad isolation', `${KERNELET_HEADER}pluginIsolation: thread\n`, '#pluginIsolation', /valid: shared, process/],
     ['bad timeout', `${KERNELET_HEADER}pluginCallTimeout: 2 seconds\n`, '#pluginCallTimeout', /invalid duration/],
+    ['housekeeping period not positive', `${KERNELET_HEADER}podHousekeepingPeriod: 0s\n`, '#podHousekeepingPeriod', /must be a positive duration/],
   ])('%s', async (_name, text, fieldSuffix, message) => {
     const dir = await tempDir({ 'kernelet.yaml': text });
     const file = path.join(dir, 'kernelet.yaml');

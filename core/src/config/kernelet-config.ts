@@ -10,6 +10,7 @@
  *   pluginIsolation: shared      # or process
  *   pluginCallTimeout: 2s
  *   pluginReadyTimeout: 30s
+ *   podHousekeepingPeriod: 2s      # the kubelet's fixed housekeeping period, tunable here
  *   machineInfoFile: topology.json   # relative to this file's directory
  *
  * This format is ours, so it is strict: unknown fields are errors.
@@ -24,8 +25,10 @@ export const KERNELET_API_VERSION = 'kernelet.io/v1alpha1';
 export const KERNELET_KIND = 'KerneletConfiguration';
 export const DEFAULT_PLUGIN_CALL_TIMEOUT_MS = 2000;
 export const DEFAULT_PLUGIN_READY_TIMEOUT_MS = 30_000;
+/** The kubelet's housekeeping period (a constant upstream, not a KubeletConfiguration field). */
+export const DEFAULT_POD_HOUSEKEEPING_PERIOD_MS = 2000;
 
-const TOP_LEVEL = ['apiVersion', 'kind', 'plugins', 'pluginIsolation', 'pluginCallTimeout', 'pluginReadyTimeout', 'machineInfoFile'];
+const TOP_LEVEL = ['apiVersion', 'kind', 'plugins', 'pluginIsolation', 'pluginCallTimeout', 'pluginReadyTimeout', 'podHousekeepingPeriod', 'machineInfoFile'];
 const PLUGIN_FIELDS = ['name', 'config', 'failurePolicy'];
 
 export function defaultKerneletOptions(): KerneletOptions {
@@ -36,6 +39,7 @@ export function defaultKerneletOptions(): KerneletOptions {
     pluginIsolation: 'shared',
     pluginCallTimeoutMs: DEFAULT_PLUGIN_CALL_TIMEOUT_MS,
     pluginReadyTimeoutMs: DEFAULT_PLUGIN_READY_TIMEOUT_MS,
+    podHousekeepingPeriodMs: DEFAULT_POD_HOUSEKEEPING_PERIOD_MS,
     dryRun: false,
   };
 }
@@ -110,6 +114,13 @@ export function decodeKerneletConfiguration(
     const ms = typeof readyTimeout === 'string' ? timeoutMs(readyTimeout, at('pluginReadyTimeout'), problems) : undefined;
     if (typeof readyTimeout !== 'string') problems.add(at('pluginReadyTimeout'), `expected a duration such as "30s", got ${describeValue(readyTimeout)}`);
     if (ms !== undefined) options.pluginReadyTimeoutMs = ms;
+  }
+
+  const housekeeping = document['podHousekeepingPeriod'];
+  if (housekeeping !== undefined && housekeeping !== null) {
+    const ms = typeof housekeeping === 'string' ? timeoutMs(housekeeping, at('podHousekeepingPeriod'), problems) : undefined;
+    if (typeof housekeeping !== 'string') problems.add(at('podHousekeepingPeriod'), `expected a duration such as "2s", got ${describeValue(housekeeping)}`);
+    if (ms !== undefined) options.podHousekeepingPeriodMs = ms;
   }
 
   const machineInfo = document['machineInfoFile'];

@@ -90,7 +90,6 @@ export interface KubeletConfiguration {
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
   tlsCipherSuites?: string[];
-  tlsCurvePreferences?: number[];
   tlsMinVersion?: string;
   rotateCertificates?: boolean;
   serverTLSBootstrap?: boolean;
@@ -192,7 +191,6 @@ export interface KubeletConfiguration {
   enableDebugFlagsHandler: boolean;
   seccompDefault: boolean;
   memoryThrottlingFactor: number;
-  memoryReservationPolicy?: string;
   registerWithTaints?: Taint[];
   registerNode: boolean;
   tracing?: TracingConfiguration;
@@ -201,7 +199,6 @@ export interface KubeletConfiguration {
   imageServiceEndpoint?: string;
   failCgroupV1: boolean;
   userNamespaces?: { idsPerPod?: number };
-  podHousekeepingPeriod: GoDuration;
 }
 
 /** A configuration before defaulting: what a file, a drop-in or the flags wrote. */

@@ -2,8 +2,19 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_CONFIG_FILE_BYTES } from './config-file.js';
+import { renderConfigz } from './configz.js';
 import { fixture, HEADER, loadOk, loadProblems, tempDir } from './fixtures.test-helpers.js';
 import { isHelpRequested, loadAgentOptions } from './load-config.js';
+
+/** Every leaf of a nested object by its dotted path. */
+function flatten(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== null && typeof item === 'object' && !Array.isArray(item)) Object.assign(out, flatten(item as Record<string, unknown>, `${prefix}${key}.`));
+    else out[`${prefix}${key}`] = item;
+  }
+  return out;
+}
 
 describe('merge order: CLI feature gates < --config < drop-ins by name < other flags', () => {
   it('each later source wins over the earlier one', async () => {
@@ -25,6 +36,30 @@ describe('merge order: CLI feature gates < --config < drop-ins by name < other f
     expect(options.kubelet.featureGates).toEqual({ MemoryQoS: false, CPUManagerPolicyAlphaOptions: true });
     expect(options.featureGates['MemoryQoS']).toBe(false);
     expect(options.dropInFiles.map((f) => path.basename(f))).toEqual(['10-a.conf', '20-b.conf']);
+  });
+
+  it('loads a kubeadm node\'s command line, warning about what is deprecated or has no effect', async () => {
+    const dir = await tempDir({ 'config.yaml': `${HEADER}cgroupDriver: systemd\nclusterDNS: [10.96.0.10]\nclusterDomain: cluster.local\n` });
+    const options = await loadOk([
+      '--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf',
+      '--kubeconfig=/etc/kubernetes/kubelet.conf',
+      `--config=${path.join(dir, 'config.yaml')}`,
+      '--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock',
+      '--pod-infra-container-image=registry.k8s.io/pause:3.10',
+      '--node-ip=10.0.0.5',
+      '--register-with-taints=node-role.kubernetes.io/control-plane:NoSchedule',
+    ]);
+    expect(options.kubelet.containerRuntimeEndpoint).toBe('unix:///var/run/containerd/containerd.sock');
+    expect(options.kubelet.registerWithTaints).toEqual([{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]);
+    expect(options.flags).toMatchObject({ kubeconfig: '/etc/kubernetes/kubelet.conf', nodeIP: '10.0.0.5' });
+    expect(options.warnings.map((w) => `${w.field}: ${w.message}`)).toEqual(
+      expect.arrayContaining([
+        '--bootstrap-kubeconfig: has no effect in kernelet',
+        expect.stringMatching(/^--pod-infra-container-image: has no effect in kernelet \(deprecated upstream/),
+        '--container-runtime-endpoint: deprecated: set containerRuntimeEndpoint in the --config file instead (the flag still works)',
+        '--register-with-taints: deprecated: set registerWithTaints in the --config file instead (the flag still works)',
+      ]),
+    );
   });
 
   it('a map flag replaces the whole map from the files', async () => {
@@ -67,6 +102,42 @@ describe('merge order: CLI feature gates < --config < drop-ins by name < other f
     expect((await loadOk(['--config', path.join(dir, 'merge.yaml')])).kubelet.evictionHard).toMatchObject({ 'memory.available': '200Mi', 'nodefs.available': '10%', 'imagefs.inodesFree': '5%' });
   });
 
+  it.each<[string, Record<string, string>, (dir: string) => string[], Record<string, string>]>([
+    [
+      'a replacing --eviction-hard flag brings no defaults back, even with mergeDefaultEvictionSettings',
+      { 'k.yaml': `${HEADER}mergeDefaultEvictionSettings: true\nevictionHard:\n  memory.available: 200Mi\n` },
+      (dir) => ['--config', path.join(dir, 'k.yaml'), '--eviction-hard=memory.available<1Gi'],
+      { 'memory.available': '1Gi' },
+    ],
+    [
+      'mergeDefaultEvictionSettings in a drop-in does not merge the defaults',
+      { 'k.yaml': `${HEADER}evictionHard:\n  nodefs.available: 5%\n`, 'd/1.conf': `${HEADER}mergeDefaultEvictionSettings: true\nevictionHard:\n  memory.available: 1Gi\n` },
+      (dir) => ['--config', path.join(dir, 'k.yaml'), '--config-dir', path.join(dir, 'd')],
+      { 'nodefs.available': '5%', 'memory.available': '1Gi' },
+    ],
+    [
+      'mergeDefaultEvictionSettings in the file merges before the drop-ins apply',
+      { 'k.yaml': `${HEADER}mergeDefaultEvictionSettings: true\nevictionHard:\n  memory.available: 200Mi\n`, 'd/1.conf': `${HEADER}evictionHard:\n  nodefs.available: 7%\n` },
+      (dir) => ['--config', path.join(dir, 'k.yaml'), '--config-dir', path.join(dir, 'd')],
+      { 'memory.available': '200Mi', 'nodefs.available': '7%', 'nodefs.inodesFree': '5%', 'imagefs.available': '15%', 'imagefs.inodesFree': '5%' },
+    ],
+    [
+      'without --config the flag replaces the default thresholds',
+      {},
+      () => ['--eviction-hard=memory.available<1Gi'],
+      { 'memory.available': '1Gi' },
+    ],
+    [
+      'an empty --eviction-hard clears them',
+      { 'k.yaml': `${HEADER}mergeDefaultEvictionSettings: true\n` },
+      (dir) => ['--config', path.join(dir, 'k.yaml'), '--eviction-hard='],
+      {},
+    ],
+  ])('mergeDefaultEvictionSettings applies to the --config file only: %s', async (_name, files, argv, want) => {
+    const dir = await tempDir(files);
+    expect((await loadOk(argv(dir))).kubelet.evictionHard).toEqual(want);
+  });
+
   it('follows an explicit nodeStatusUpdateFrequency with the report frequency', async () => {
     const dir = await tempDir({ 'k.yaml': `${HEADER}nodeStatusUpdateFrequency: 20s\n` });
     expect((await loadOk(['--config', path.join(dir, 'k.yaml')])).kubelet.nodeStatusReportFrequency).toBe('20s');
@@ -74,15 +145,28 @@ describe('merge order: CLI feature gates < --config < drop-ins by name < other f
 });
 
 describe('paths', () => {
-  it('resolve against the config file\'s (or drop-in\'s) directory, and flags against the working directory', async () => {
+  it('resolve against the config file\'s directory; in drop-ins and flags against the working directory', async () => {
     const options = await loadOk(['--config', fixture('paths/kubelet.yaml'), '--config-dir', fixture('paths/conf.d'), '--tls-private-key-file', 'keys/k.pem', '--root-dir', 'state'], '/srv/node');
     expect(options.kubelet.staticPodPath).toBe(fixture('paths/manifests'));
     expect(options.kubelet.tlsCertFile).toBe(fixture('paths/pki/kubelet.crt'));
     expect(options.kubelet.authentication.x509?.clientCAFile).toBe(fixture('ca.crt'));
-    expect(options.kubelet.resolvConf).toBe(fixture('paths/conf.d/nested/resolv.conf'));
+    // The kubelet does not resolve drop-in paths: "resolv.conf" is relative to its working directory.
+    expect(options.kubelet.resolvConf).toBe('/srv/node/resolv.conf');
     expect(options.kubelet.tlsPrivateKeyFile).toBe('/srv/node/keys/k.pem');
     expect(options.flags.rootDir).toBe('/srv/node/state');
     expect(options.flags.config).toBe(fixture('paths/kubelet.yaml'));
+  });
+
+  it.each<[string, string, string]>([
+    ['staticPodPath', 'staticPodPath: manifests\n', '/srv/node/manifests'],
+    ['tlsCertFile', 'tlsCertFile: pki/kubelet.crt\n', '/srv/node/pki/kubelet.crt'],
+    ['authentication.x509.clientCAFile', 'authentication:\n  x509:\n    clientCAFile: ../ca.crt\n', '/srv/ca.crt'],
+    ['volumePluginDir', 'volumePluginDir: plugins\n', '/srv/node/plugins'],
+    ['an absolute path stays', 'podLogsDir: /var/log/pods\n', '/var/log/pods'],
+  ])('a relative %s in a drop-in is relative to the working directory, not the drop-in\'s', async (_name, body, want) => {
+    const dir = await tempDir({ 'conf.d/10.conf': `${HEADER}${body}` });
+    const options = await loadOk(['--config-dir', path.join(dir, 'conf.d')], '/srv/node');
+    expect(Object.values(flatten(options.kubelet as unknown as Record<string, unknown>))).toContain(want);
   });
 
   it('resolves a relative --config against the working directory', async () => {
@@ -118,16 +202,55 @@ describe('unknown and duplicate fields follow the kubelet', () => {
     expect(options.warnings.find((w) => w.field === 'maxPodz')?.message).toMatch(/unknown field, ignored/);
   });
 
-  it('drop-in: a duplicate field is an error; names match ignoring case; unknown fields are ignored', async () => {
-    const dir = await tempDir({
-      'dup/1.conf': `${HEADER}maxPods: 10\nmaxPods: 11\n`,
-      'case/1.conf': `${HEADER}MaxPods: 42\nbogus: 1\n`,
-    });
+  it.each<[string, string]>([
+    ['podHousekeepingPeriod (a proposal upstream never merged)', 'podHousekeepingPeriod: 5s\n'],
+    ['tlsCurvePreferences (later releases only)', 'tlsCurvePreferences: [23, 29]\n'],
+    ['memoryReservationPolicy (later releases only)', 'memoryReservationPolicy: TieredReservation\n'],
+  ])('%s is not a v1.34 field: ignored with a warning in the config file and in drop-ins', async (_name, body) => {
+    const field = body.slice(0, body.indexOf(':'));
+    const dir = await tempDir({ 'k.yaml': `${HEADER}${body}`, 'conf.d/10.conf': `${HEADER}${body}` });
+    const options = await loadOk(['--config', path.join(dir, 'k.yaml'), '--config-dir', path.join(dir, 'conf.d')]);
+    expect(field in options.kubelet).toBe(false);
+    expect(field in (JSON.parse(renderConfigz(options)) as { kubeletconfig: object }).kubeletconfig).toBe(false);
+    expect(options.warnings.filter((w) => w.field === field).map((w) => w.message)).toEqual([
+      `unknown field, ignored as the kubelet does (${path.join(dir, 'k.yaml')})`,
+      `unknown field, ignored as the kubelet does (${path.join(dir, 'conf.d/10.conf')})`,
+    ]);
+  });
+
+  it('drop-in: a duplicate field is an error; unknown fields are ignored with a warning', async () => {
+    const dir = await tempDir({ 'dup/1.conf': `${HEADER}maxPods: 10\nmaxPods: 11\n`, 'unknown/1.conf': `${HEADER}bogus: 1\nmaxPods: 12\n` });
     const problems = await loadProblems(['--config-dir', path.join(dir, 'dup')]);
     expect(problems).toEqual([{ field: 'maxPods', message: `duplicate field in drop-in ${path.join(dir, 'dup/1.conf')}` }]);
-    const options = await loadOk(['--config-dir', path.join(dir, 'case')]);
-    expect(options.kubelet.maxPods).toBe(42);
-    expect(options.warnings.map((w) => w.field)).toEqual(expect.arrayContaining(['MaxPods', 'bogus']));
+    const options = await loadOk(['--config-dir', path.join(dir, 'unknown')]);
+    expect(options.kubelet.maxPods).toBe(12);
+    expect(options.warnings.find((w) => w.field === 'bogus')?.message).toMatch(/unknown field, ignored/);
+  });
+
+  it.each<[string, string, Record<string, unknown>]>([
+    ['MaxPods loses to the serialized maxPods (which sorts after it)', 'MaxPods: 42\n', { maxPods: 110 }],
+    ['maxpods sorts after maxPods and wins', 'maxpods: 42\n', { maxPods: 42 }],
+    ['ClusterDomain sets the empty clusterDomain', 'ClusterDomain: cluster.local\n', { clusterDomain: 'cluster.local' }],
+    ['a nested variant loses to the always-serialized struct field', 'authentication:\n  Anonymous:\n    enabled: false\n', { authentication: { anonymous: { enabled: true }, webhook: { enabled: false, cacheTTL: '2m0s' }, x509: {} } }],
+  ])('drop-in field names that match only ignoring case, as the kubelet decodes them: %s', async (_name, body, want) => {
+    const dir = await tempDir({ 'd/1.conf': `${HEADER}${body}` });
+    const options = await loadOk(['--config-dir', path.join(dir, 'd')]);
+    expect(options.kubelet).toMatchObject(want);
+    expect(options.warnings.find((w) => /matches ".*" only ignoring case/.test(w.message))).toBeDefined();
+  });
+
+  it.each<[string, Record<string, string>, boolean, Record<string, unknown>]>([
+    ['null in a drop-in removes the field, which is defaulted again', { 'k.yaml': `${HEADER}maxPods: 50\n`, 'd/1.conf': `${HEADER}maxPods: null\n` }, true, { maxPods: 110 }],
+    ['null in a drop-in removes a feature gate', { 'k.yaml': `${HEADER}featureGates:\n  MemoryQoS: true\n  KubeletPSI: false\n`, 'd/1.conf': `${HEADER}featureGates:\n  MemoryQoS: null\n` }, true, { featureGates: { KubeletPSI: false } }],
+    ['a zero in a drop-in is defaulted again', { 'k.yaml': `${HEADER}port: 11111\n`, 'd/1.conf': `${HEADER}port: 0\n` }, true, { port: 10250 }],
+    ['an empty list in --config is not serialized, so with drop-ins it is defaulted', { 'k.yaml': `${HEADER}enforceNodeAllocatable: []\n`, 'd/1.conf': `${HEADER}maxPods: 10\n` }, true, { enforceNodeAllocatable: ['pods'] }],
+    ['an empty list in --config stays without drop-ins', { 'k.yaml': `${HEADER}enforceNodeAllocatable: []\n` }, false, { enforceNodeAllocatable: [] }],
+    ['a drop-in emptying a list keeps it empty', { 'k.yaml': HEADER, 'd/1.conf': `${HEADER}enforceNodeAllocatable: []\n` }, true, { enforceNodeAllocatable: [] }],
+    ['the legacy flag defaults survive drop-ins without --config', { 'd/1.conf': `${HEADER}maxPods: 10\n` }, true, { readOnlyPort: 10255, authorization: { mode: 'AlwaysAllow' }, maxPods: 10 }],
+  ])('drop-ins merge as a JSON merge patch into the serialized configuration: %s', async (_name, files, withDir, want) => {
+    const dir = await tempDir(files);
+    const argv = [...('k.yaml' in files ? ['--config', path.join(dir, 'k.yaml')] : []), ...(withDir ? ['--config-dir', path.join(dir, 'd')] : [])];
+    expect((await loadOk(argv)).kubelet).toMatchObject(want);
   });
 });
 

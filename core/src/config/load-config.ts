@@ -11,6 +11,7 @@
 import * as path from 'node:path';
 import type { AgentOptions, KerneletOptions, KubeletFlags } from './agent-options.js';
 import { listDropIns, readConfigDocument } from './config-file.js';
+import { serializeKubeletConfiguration } from './configz.js';
 import { decodeKubeletConfiguration, type DecodeMode } from './decode.js';
 import {
   applyEvictionDefaults,
@@ -24,10 +25,10 @@ import { parseCommandLine, type ParsedCommandLine } from './flags.js';
 import { isJsonObject, objectAt, type JsonObject, type JsonValue } from './json-value.js';
 import { decodeKerneletConfiguration, defaultKerneletOptions, timeoutMs } from './kernelet-config.js';
 import type { KubeletConfiguration } from './kubelet-configuration.js';
-import { mergeConfiguration } from './merge.js';
+import { foldFieldNames, mergeConfiguration } from './merge.js';
 import { checkNodeLabels } from './node-labels.js';
 import { keyPath, ProblemList, type ConfigProblem } from './problem.js';
-import { KUBELET_API_VERSION, KUBELET_KIND } from './schema.js';
+import { fieldByNameIgnoringCase, KUBELET_API_VERSION, KUBELET_CONFIGURATION_FIELDS, KUBELET_KIND } from './schema.js';
 import { validateKubeletConfiguration } from './validation.js';
 
 export type { ConfigProblem } from './problem.js';
@@ -51,6 +52,7 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
   const problems = new ProblemList();
   const commandLine = parseCommandLine(argv, cwd);
   problems.problems.push(...commandLine.problems);
+  for (const warning of commandLine.warnings) problems.warn(warning.field, warning.message);
   reportGateIssues(commandLine.featureGates, '--feature-gates', problems, true);
 
   const explicit = new Set<string>();
@@ -66,30 +68,42 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
       for (const key of Object.keys(decoded)) explicit.add(key);
     }
   }
-  const baseGates = FeatureGates.fromMap({ ...commandLine.featureGates, ...gatesOf(base) });
+  // The gates some defaults depend on (KubeletCrashLoopBackOffMax, KubeletEnsureSecretPulledImages)
+  // are those in effect where the kubelet defaults: decoding --config sees the command-line gates
+  // and the file's; the built-in base is defaulted before any flag is parsed, so it sees none.
+  const baseGates = FeatureGates.fromMap(configFile === undefined ? {} : { ...commandLine.featureGates, ...gatesOf(base) });
   applyKubeletDefaults(base, baseGates);
   if (configFile === undefined) applyLegacyFlagDefaults(base);
+  // Only here, on the --config file (or the built-in base), as the kubelet's loadConfigFile does:
+  // drop-ins and flags change the thresholds afterwards, and mergeDefaultEvictionSettings in a
+  // drop-in or a replacing --eviction-hard flag brings no defaults back.
   applyEvictionDefaults(base);
 
-  // 3. Drop-ins, in file-name order, each merged onto the result so far.
+  // 3. Drop-ins, in file-name order. As the kubelet does, the configuration so far is serialized
+  // as v1beta1 JSON (so empty plain fields drop out), each drop-in is merged into it as a JSON
+  // merge patch, Go's decoding settles field-name spellings, and the result is defaulted again,
+  // now with the gates the drop-ins set.
   const dropInFiles: string[] = [];
   let merged = base;
-  const dropInGates: Record<string, boolean> = {};
   if (configDir !== undefined) {
+    merged = serializeKubeletConfiguration(base);
     const listing = await listDropIns(configDir, problems);
     for (const ignored of listing?.ignored ?? []) {
       problems.warn('--config-dir', `${ignored} ignored: only *.conf files are drop-ins`);
     }
     for (const file of listing?.files ?? []) {
-      const decoded = await loadKubeletDocument(file, '--config-dir', 'dropin', problems);
+      const decoded = await loadKubeletDocument(file, '--config-dir', 'dropin', problems, cwd);
       if (decoded === undefined) continue;
       dropInFiles.push(file);
-      for (const key of Object.keys(decoded)) explicit.add(key);
-      Object.assign(dropInGates, gatesOf(decoded));
+      for (const key of Object.keys(decoded)) explicit.add(fieldByNameIgnoringCase(KUBELET_CONFIGURATION_FIELDS, key)?.name ?? key);
       merged = mergeConfiguration(merged, decoded);
     }
+    merged = foldFieldNames(merged, KUBELET_CONFIGURATION_FIELDS);
+    applyKubeletDefaults(merged, FeatureGates.fromMap({ ...commandLine.featureGates, ...gatesOf(merged) }));
+    // An evictionHard the merge left empty is dropped by the serialization; no thresholds, as upstream.
+    merged['evictionHard'] ??= {};
   }
-  reportGateIssues({ ...gatesOf(base), ...dropInGates }, 'featureGates', problems, false);
+  reportGateIssues(gatesOf(merged), 'featureGates', problems, false);
 
   // 4. Flags other than feature gates replace the fields they name.
   for (const assignment of commandLine.config) {
@@ -103,7 +117,6 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
   const allGates = { ...commandLine.featureGates, ...fileGates };
   if (Object.keys(allGates).length > 0) merged['featureGates'] = allGates;
   if (Object.keys(commandLine.featureGates).length > 0) explicit.add('featureGates');
-  applyEvictionDefaults(merged);
   merged['apiVersion'] = KUBELET_API_VERSION;
   merged['kind'] = KUBELET_KIND;
 
@@ -129,7 +142,13 @@ export async function loadAgentOptions(argv: readonly string[], cwd: string = pr
   };
 }
 
-async function loadKubeletDocument(file: string, field: string, mode: DecodeMode, problems: ProblemList): Promise<JsonObject | undefined> {
+/**
+ * Reads and decodes one KubeletConfiguration document. Relative paths in the --config file resolve
+ * against its directory (the kubelet's fsLoader.Load). The kubelet reads drop-ins without
+ * resolving their paths, so a relative path there is relative to its working directory: kernelet
+ * resolves it against `cwd`, as it does for the paths in flags.
+ */
+async function loadKubeletDocument(file: string, field: string, mode: DecodeMode, problems: ProblemList, cwd?: string): Promise<JsonObject | undefined> {
   const read = await readConfigDocument(file, field, problems);
   if (read === undefined) return undefined;
   for (const duplicate of read.duplicates) {
@@ -137,7 +156,7 @@ async function loadKubeletDocument(file: string, field: string, mode: DecodeMode
     else problems.warn(duplicate, `duplicate field, the last value wins as in the kubelet (${file})`);
   }
   // Fields that failed to decode are left out, so validation can still report everything else.
-  return decodeKubeletConfiguration(read.document, { mode, source: file, baseDir: path.dirname(file), problems });
+  return decodeKubeletConfiguration(read.document, { mode, source: file, baseDir: cwd ?? path.dirname(file), problems });
 }
 
 function gatesOf(config: JsonObject): Record<string, boolean> {
@@ -219,6 +238,10 @@ async function kerneletOptions(commandLine: ParsedCommandLine, problems: Problem
   if (typeof given['pluginReadyTimeout'] === 'string') {
     const ms = timeoutMs(given['pluginReadyTimeout'], '--plugin-ready-timeout', problems);
     if (ms !== undefined) options.pluginReadyTimeoutMs = ms;
+  }
+  if (typeof given['podHousekeepingPeriod'] === 'string') {
+    const ms = timeoutMs(given['podHousekeepingPeriod'], '--pod-housekeeping-period', problems);
+    if (ms !== undefined) options.podHousekeepingPeriodMs = ms;
   }
   if (typeof given['machineInfoFile'] === 'string' && given['machineInfoFile'] !== '') options.machineInfoFile = given['machineInfoFile'];
   if (given['dryRun'] === true) options.dryRun = true;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { serializeKubeletConfiguration } from './configz.js';
 import { decodeKubeletConfiguration } from './decode.js';
 import type { JsonObject } from './json-value.js';
-import { mergeConfiguration } from './merge.js';
+import { foldFieldNames, mergeConfiguration } from './merge.js';
+import { KUBELET_CONFIGURATION_FIELDS } from './schema.js';
 import { ProblemList } from './problem.js';
 import { fixture, loadOk } from './fixtures.test-helpers.js';
 import { parseYamlDocument } from './yaml-document.js';
@@ -49,6 +50,21 @@ describe('upstream "Kubelet Configuration Directory Merging" examples', () => {
   });
 });
 
+describe('foldFieldNames settles spellings as Go decodes them, in sorted order', () => {
+  it.each<[string, JsonObject, JsonObject]>([
+    ['the exact name sorts after an upper-case variant and wins', { MaxPods: 42, maxPods: 110 }, { maxPods: 110 }],
+    ['a lower-case variant sorts after the exact name and wins', { maxPods: 110, maxpods: 42 }, { maxPods: 42 }],
+    ['a variant alone sets the field', { ClusterDomain: 'cluster.local' }, { clusterDomain: 'cluster.local' }],
+    ['struct spellings merge field by field', { Authentication: { x509: { clientCAFile: '/ca' }, anonymous: { enabled: true } }, authentication: { anonymous: { enabled: false }, x509: {} } }, { authentication: { x509: { clientCAFile: '/ca' }, anonymous: { enabled: false } } }],
+    ['nested spellings inside a struct', { authentication: { Anonymous: { Enabled: true } } }, { authentication: { anonymous: { enabled: true } } }],
+    ['map spellings merge key by key', { FeatureGates: { A: true }, featureGates: { B: true } }, { featureGates: { A: true, B: true } }],
+    ['inside list items', { registerWithTaints: [{ Key: 'a', effect: 'NoSchedule' }] }, { registerWithTaints: [{ key: 'a', effect: 'NoSchedule' }] }],
+    ['unknown keys are dropped', { bogus: 1, port: 1 }, { port: 1 }],
+  ])('%s', (_name, merged, want) => {
+    expect(foldFieldNames(merged, KUBELET_CONFIGURATION_FIELDS)).toEqual(want);
+  });
+});
+
 describe('mergeConfiguration', () => {
   it.each<[string, JsonObject, JsonObject, JsonObject]>([
     ['scalar replaced', { maxPods: 110 }, { maxPods: 50 }, { maxPods: 50 }],
@@ -57,7 +73,11 @@ describe('mergeConfiguration', () => {
     ['list whole', { clusterDNS: ['a', 'b'] }, { clusterDNS: ['c'] }, { clusterDNS: ['c'] }],
     ['empty list replaces', { enforceNodeAllocatable: ['pods'] }, { enforceNodeAllocatable: [] }, { enforceNodeAllocatable: [] }],
     ['list of structs whole', { reservedMemory: [{ numaNode: 0, limits: { memory: '1Gi' } }] }, { reservedMemory: [{ numaNode: 1, limits: { memory: '2Gi' } }] }, { reservedMemory: [{ numaNode: 1, limits: { memory: '2Gi' } }] }],
-    ['null leaves the field', { maxPods: 110 }, { maxPods: null }, { maxPods: 110 }],
+    ['null removes the field', { maxPods: 110, port: 1 }, { maxPods: null }, { port: 1 }],
+    ['null removes a map key', { featureGates: { A: true, B: false } }, { featureGates: { A: null } }, { featureGates: { B: false } }],
+    ['null for an absent field changes nothing', { port: 1 }, { maxPods: null }, { port: 1 }],
+    ['an object patch into an absent field drops its nulls', {}, { tracing: { endpoint: null, samplingRatePerMillion: 5 } }, { tracing: { samplingRatePerMillion: 5 } }],
+    ['case variants stay keys of their own', { maxPods: 110 }, { MaxPods: 42 }, { maxPods: 110, MaxPods: 42 }],
   ])('%s', (_name, base, overlay, want) => {
     const before = structuredClone(base);
     expect(mergeConfiguration(base, overlay)).toEqual(want);

@@ -30,6 +30,8 @@ function kerneletDocument(options: AgentOptions): JsonObject {
     }),
     pluginIsolation: k.pluginIsolation,
     pluginCallTimeout: formatDuration(k.pluginCallTimeoutMs),
+    pluginReadyTimeout: formatDuration(k.pluginReadyTimeoutMs),
+    podHousekeepingPeriod: formatDuration(k.podHousekeepingPeriodMs),
   };
   if (k.machineInfoFile !== undefined) doc['machineInfoFile'] = k.machineInfoFile;
   return doc;

@@ -72,7 +72,13 @@ const TAINT = struct(
   ptr('timeAdded', { kind: 'time' }),
 );
 
-/** Every KubeletConfiguration field, in the order upstream declares (and /configz prints) them. */
+/**
+ * Every KubeletConfiguration field of the target release (v1.34), in the order upstream declares
+ * (and /configz prints) them. Fields only later releases have (tlsCurvePreferences,
+ * memoryReservationPolicy, draManagerReconcilePeriod) and proposals never merged
+ * (podHousekeepingPeriod) are not here, so they are unknown fields, treated as the kubelet treats
+ * unknown fields.
+ */
 export const KUBELET_CONFIGURATION_FIELDS: readonly FieldSpec[] = [
   ptr('enableServer', BOOL),
   field('staticPodPath', STRING, { path: true }),
@@ -88,7 +94,6 @@ export const KUBELET_CONFIGURATION_FIELDS: readonly FieldSpec[] = [
   field('tlsCertFile', STRING, { path: true }),
   field('tlsPrivateKeyFile', STRING, { path: true }),
   field('tlsCipherSuites', STRING_LIST),
-  field('tlsCurvePreferences', { kind: 'list', item: INT32 }),
   field('tlsMinVersion', STRING),
   field('rotateCertificates', BOOL),
   field('serverTLSBootstrap', BOOL),
@@ -209,7 +214,6 @@ export const KUBELET_CONFIGURATION_FIELDS: readonly FieldSpec[] = [
   ptr('enableDebugFlagsHandler', BOOL),
   ptr('seccompDefault', BOOL),
   ptr('memoryThrottlingFactor', FLOAT),
-  field('memoryReservationPolicy', STRING),
   field('registerWithTaints', { kind: 'list', item: TAINT }),
   ptr('registerNode', BOOL),
   ptr('tracing', struct(field('endpoint', STRING), ptr('samplingRatePerMillion', INT32))),
@@ -218,8 +222,10 @@ export const KUBELET_CONFIGURATION_FIELDS: readonly FieldSpec[] = [
   field('imageServiceEndpoint', STRING),
   ptr('failCgroupV1', BOOL),
   ptr('userNamespaces', struct(ptr('idsPerPod', INT64))),
-  ptr('podHousekeepingPeriod', DURATION),
 ];
+
+/** The kubelet release whose configuration, flags and feature gates kernelet follows. */
+export const TARGET_RELEASE = Object.freeze({ major: 1, minor: 34 });
 
 export const KUBELET_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
 export const KUBELET_KIND = 'KubeletConfiguration';

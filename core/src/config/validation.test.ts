@@ -4,9 +4,18 @@ import type { AgentOptions } from './agent-options.js';
 import { fixture, HEADER, loadOk, loadProblems, tempDir } from './fixtures.test-helpers.js';
 import { validateForMachine } from './machine-validation.js';
 
+/** `--config-dir=DROPIN:<body>` in `flags` becomes a drop-in directory holding that one drop-in. */
 async function problemsFor(body: string, flags: string[] = []): Promise<string[]> {
   const dir = await tempDir({ 'k.yaml': `${HEADER}${body}` });
-  return (await loadProblems(['--config', path.join(dir, 'k.yaml'), ...flags])).map((p) => `${p.field}: ${p.message}`);
+  const argv = await Promise.all(
+    flags.map(async (flag) => {
+      const dropIn = /^--config-dir=DROPIN:([\s\S]*)$/.exec(flag);
+      if (!dropIn) return flag;
+      const confDir = await tempDir({ '10.conf': `${HEADER}${dropIn[1] ?? ''}` });
+      return `--config-dir=${confDir}`;
+    }),
+  );
+  return (await loadProblems(['--config', path.join(dir, 'k.yaml'), ...argv])).map((p) => `${p.field}: ${p.message}`);
 }
 
 async function optionsFor(body: string, flags: string[] = []): Promise<AgentOptions> {
@@ -49,7 +58,29 @@ describe('validation reports the field path and the offending value', () => {
     ['negative maxPods', '', ['--max-pods=-1'], 'maxPods: -1 must not be negative'],
     ['enforcement level', 'enforceNodeAllocatable: [pods, everything]\n', [], /^enforceNodeAllocatable\[1\]: unknown option "everything"/],
     ['enforcement needs its cgroup', 'enforceNodeAllocatable: [pods, kube-reserved]\n', [], 'enforceNodeAllocatable[1]: "kube-reserved" needs kubeReservedCgroup'],
-    ['enforcement without QoS cgroups', 'cgroupsPerQOS: false\n', [], 'enforceNodeAllocatable: [pods] is not supported unless cgroupsPerQOS is true'],
+    ['enforcement without QoS cgroups', 'cgroupsPerQOS: false\n', [], 'enforceNodeAllocatable[0]: "pods" needs cgroupsPerQOS to be true'],
+    ['each enforcing entry needs QoS cgroups', 'cgroupsPerQOS: false\nsystemReservedCgroup: /system\nenforceNodeAllocatable: [pods, system-reserved]\n', [], 'enforceNodeAllocatable[1]: "system-reserved" needs cgroupsPerQOS to be true'],
+    ['duplicate enforcement entry', 'enforceNodeAllocatable: [pods, pods]\n', [], 'enforceNodeAllocatable[1]: duplicate entry "pods"'],
+    ['duplicate enforcement via the flag', '', ['--enforce-node-allocatable=pods,none,pods'], 'enforceNodeAllocatable[2]: duplicate entry "pods"'],
+    ['none with another entry', 'enforceNodeAllocatable: [none, pods]\n', [], 'enforceNodeAllocatable[0]: "none" cannot be combined with other options'],
+    ['negative imageMinimumGCAge', 'imageMinimumGCAge: -1m\n', [], 'imageMinimumGCAge: -1m0s must not be negative'],
+    ['runOnce is refused', 'runOnce: true\n', [], 'runOnce: true is not allowed: run-once mode is deprecated and must not be set'],
+    ['taint key not a qualified name', 'registerWithTaints:\n- key: "bad key"\n  effect: NoSchedule\n', [], /^registerWithTaints\[0\].key: invalid taint key "bad key": the name part must consist of alphanumerics/],
+    ['taint key with a bad prefix', 'registerWithTaints:\n- key: Example.COM/dedicated\n  effect: NoSchedule\n', [], /^registerWithTaints\[0\].key: invalid taint key "Example.COM\/dedicated": the prefix "Example.COM" must be a lowercase DNS subdomain/],
+    ['empty taint key', 'registerWithTaints:\n- key: ""\n  effect: NoSchedule\n', [], 'registerWithTaints[0].key: invalid taint key "": the name part must not be empty'],
+    ['taint value not a label value', 'registerWithTaints:\n- key: dedicated\n  value: "gpu only"\n  effect: NoSchedule\n', [], /^registerWithTaints\[0\].value: invalid taint value "gpu only": a label value must consist of/],
+    ['taint value too long', `registerWithTaints:\n- key: dedicated\n  value: ${'v'.repeat(64)}\n  effect: NoSchedule\n`, [], /^registerWithTaints\[0\].value: invalid taint value "v+": a label value must be at most 63 characters/],
+    ['unknown taint effect', 'registerWithTaints:\n- key: dedicated\n  effect: NoScheduleEver\n', [], 'registerWithTaints[0].effect: unknown taint effect "NoScheduleEver" (valid: NoSchedule, PreferNoSchedule, NoExecute)'],
+    ['taint timeAdded', 'registerWithTaints:\n- key: dedicated\n  effect: NoSchedule\n  timeAdded: "2024-01-01T00:00:00Z"\n', [], 'registerWithTaints[0].timeAdded: must not be set'],
+    ['showHiddenMetricsForVersion other than the previous minor', 'showHiddenMetricsForVersion: "1.30"\n', [], 'showHiddenMetricsForVersion: "1.30" is not allowed: only the previous minor version "1.33" may be set'],
+    ['image pull policy without its gate', 'imagePullCredentialsVerificationPolicy: AlwaysVerify\n', [], 'imagePullCredentialsVerificationPolicy: "AlwaysVerify" cannot be set while feature gate KubeletEnsureSecretPulledImages is disabled'],
+    ['allowlist without its gate', 'preloadedImagesVerificationAllowlist: [registry.io/pause]\n', [], 'preloadedImagesVerificationAllowlist: cannot be set while feature gate KubeletEnsureSecretPulledImages is disabled'],
+    ['unknown image pull policy', 'featureGates:\n  KubeletEnsureSecretPulledImages: true\nimagePullCredentialsVerificationPolicy: Sometimes\n', [], 'imagePullCredentialsVerificationPolicy: unknown value "Sometimes" (valid: NeverVerify, NeverVerifyPreloadedImages, NeverVerifyAllowlistedImages, AlwaysVerify)'],
+    ['allowlist with another policy', 'featureGates:\n  KubeletEnsureSecretPulledImages: true\nimagePullCredentialsVerificationPolicy: AlwaysVerify\npreloadedImagesVerificationAllowlist: [registry.io/pause]\n', [], 'preloadedImagesVerificationAllowlist: can only be set with imagePullCredentialsVerificationPolicy NeverVerifyAllowlistedImages, not "AlwaysVerify"'],
+    ['allowlist pattern with a tag', 'featureGates:\n  KubeletEnsureSecretPulledImages: true\nimagePullCredentialsVerificationPolicy: NeverVerifyAllowlistedImages\npreloadedImagesVerificationAllowlist: [registry.io/pause:3.10]\n', [], 'preloadedImagesVerificationAllowlist[0]: invalid image pattern "registry.io/pause:3.10": an image tag is not allowed, name the image only'],
+    ['allowlist pattern with a partial wildcard', 'featureGates:\n  KubeletEnsureSecretPulledImages: true\nimagePullCredentialsVerificationPolicy: NeverVerifyAllowlistedImages\npreloadedImagesVerificationAllowlist: ["registry.io/team-*"]\n', [], 'preloadedImagesVerificationAllowlist[0]: invalid image pattern "registry.io/team-*": the only wildcard allowed is a trailing "/*"'],
+    ['crash-loop period without its gate', 'crashLoopBackOff:\n  maxContainerRestartPeriod: 1m\n', [], 'crashLoopBackOff.maxContainerRestartPeriod: 1m0s needs feature gate KubeletCrashLoopBackOffMax'],
+    ['crash-loop period out of range', 'featureGates:\n  KubeletCrashLoopBackOffMax: true\ncrashLoopBackOff:\n  maxContainerRestartPeriod: 10m\n', [], 'crashLoopBackOff.maxContainerRestartPeriod: 10m0s must be between 1s and 300s'],
     ['cgroup driver', 'cgroupDriver: cgroupsv2\n', [], 'cgroupDriver: unknown value "cgroupsv2" (valid: cgroupfs, systemd)'],
     ['authorization mode', '', ['--authorization-mode=Allow'], 'authorization.mode: unknown value "Allow" (valid: AlwaysAllow, Webhook)'],
     ['container log size', 'containerLogMaxSize: 10MB\n', [], 'containerLogMaxSize: invalid quantity "10MB"'],
@@ -63,6 +94,38 @@ describe('validation reports the field path and the offending value', () => {
     const problems = await problemsFor(body, flags);
     if (typeof want === 'string') expect(problems).toContain(want);
     else expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(want)]));
+  });
+
+  it.each<[string, string, string[]]>([
+    ['cgroupsPerQOS false with enforceNodeAllocatable [none]', 'cgroupsPerQOS: false\nenforceNodeAllocatable: [none]\n', []],
+    ['cgroupsPerQOS false with nothing enforced', 'cgroupsPerQOS: false\nenforceNodeAllocatable: []\n', []],
+    ['a taint with only a key (effect may be empty)', 'registerWithTaints:\n- key: example.com/dedicated\n  value: gpu\n  effect: ""\n', []],
+    ['the previous minor version for hidden metrics', 'showHiddenMetricsForVersion: "1.33"\n', []],
+    ['the image pull gate in the config file defaults the policy', 'featureGates:\n  KubeletEnsureSecretPulledImages: true\n', []],
+    ['the image pull gate on the command line defaults the policy', '', ['--feature-gates=KubeletEnsureSecretPulledImages=true']],
+    ['an allowlist for NeverVerifyAllowlistedImages', 'featureGates:\n  KubeletEnsureSecretPulledImages: true\nimagePullCredentialsVerificationPolicy: NeverVerifyAllowlistedImages\npreloadedImagesVerificationAllowlist: [registry.k8s.io/pause, "quay.io/team/*", "localhost:5000/tools/*"]\n', []],
+    ['the crash-loop gate on the command line defaults the period', '', ['--feature-gates=KubeletCrashLoopBackOffMax=true']],
+  ])('accepts %s', async (_name, body, flags) => {
+    await optionsFor(body, flags);
+  });
+
+  it('defaults the gated fields again after the drop-ins, with the gates they turn on', async () => {
+    const confDir = await tempDir({ '10.conf': `${HEADER}featureGates:\n  KubeletCrashLoopBackOffMax: true\n  KubeletEnsureSecretPulledImages: true\n` });
+    const options = await optionsFor('', [`--config-dir=${confDir}`]);
+    expect(options.kubelet.crashLoopBackOff.maxContainerRestartPeriod).toBe('5m0s');
+    expect(options.kubelet.imagePullCredentialsVerificationPolicy).toBe('NeverVerifyPreloadedImages');
+  });
+
+  it('without --config or --config-dir the built-in base is defaulted before the command-line gates apply, as upstream', async () => {
+    const problems = (await loadProblems(['--feature-gates=KubeletCrashLoopBackOffMax=true,KubeletEnsureSecretPulledImages=true'])).map((p) => `${p.field}: ${p.message}`);
+    expect(problems.sort()).toEqual([
+      'crashLoopBackOff.maxContainerRestartPeriod: must be set while feature gate KubeletCrashLoopBackOffMax is enabled',
+      'imagePullCredentialsVerificationPolicy: must be set while feature gate KubeletEnsureSecretPulledImages is enabled (valid: NeverVerify, NeverVerifyPreloadedImages, NeverVerifyAllowlistedImages, AlwaysVerify)',
+    ].sort());
+    // With a drop-in directory, the kubelet defaults the merged result with the command-line gates.
+    const confDir = await tempDir({ '10.conf': `${HEADER}maxPods: 10\n` });
+    const options = await loadOk(['--feature-gates=KubeletCrashLoopBackOffMax=true', `--config-dir=${confDir}`]);
+    expect(options.kubelet.crashLoopBackOff.maxContainerRestartPeriod).toBe('5m0s');
   });
 
   it('accepts the documented Memory Manager example (4Gi + 1Gi + 100Mi = 3Gi + 2148Mi)', async () => {

@@ -9,22 +9,24 @@ import { CPUSet, CPUSetError, Quantity } from '@kernelet/sdk/common';
 import { parseDurationNanos } from './duration.js';
 import { checkSoftEviction, checkThresholdMap } from './eviction-thresholds.js';
 import type { FeatureGates } from './feature-gates.js';
+import { imagePatternProblem } from './image-pattern.js';
 import type { KubeletConfiguration } from './kubelet-configuration.js';
 import { checkManagerPolicies } from './manager-policies.js';
 import { keyPath, ProblemList, type ConfigProblem } from './problem.js';
 import { checkReservations, checkReservedMemorySum } from './reserved-memory.js';
+import { TARGET_RELEASE } from './schema.js';
+import { taintProblems } from './taint.js';
 
 const ENFORCEMENT_LEVELS = ['pods', 'system-reserved', 'system-reserved-compressible', 'kube-reserved', 'kube-reserved-compressible', 'none'];
 const RESERVABLE_RESOURCES = ['cpu', 'memory', 'ephemeral-storage', 'pid'];
+/** The only showHiddenMetricsForVersion a v1.34 kubelet accepts. */
+const PREVIOUS_MINOR_VERSION = `${TARGET_RELEASE.major}.${TARGET_RELEASE.minor - 1}`;
 
 export function validateKubeletConfiguration(kc: KubeletConfiguration, gates: FeatureGates): ConfigProblem[] {
   const problems = new ProblemList();
   const add = (field: string, message: string): void => problems.add(field, message);
 
   if (kc.nodeLeaseDurationSeconds <= 0) add('nodeLeaseDurationSeconds', `${kc.nodeLeaseDurationSeconds} must be greater than 0`);
-  if (!kc.cgroupsPerQOS && kc.enforceNodeAllocatable.length > 0) {
-    add('enforceNodeAllocatable', `[${kc.enforceNodeAllocatable.join(', ')}] is not supported unless cgroupsPerQOS is true`);
-  }
   if (nonEmpty(kc.systemCgroups) && !nonEmpty(kc.cgroupRoot)) add('systemCgroups', `"${kc.systemCgroups}" needs cgroupRoot to be set`);
   nonNegative(problems, 'eventBurst', kc.eventBurst);
   nonNegative(problems, 'eventRecordQPS', kc.eventRecordQPS);
@@ -55,6 +57,7 @@ export function validateKubeletConfiguration(kc: KubeletConfiguration, gates: Fe
   const maxGCAge = durationNanos(problems, 'imageMaximumGCAge', kc.imageMaximumGCAge) ?? 0n;
   const minGCAge = durationNanos(problems, 'imageMinimumGCAge', kc.imageMinimumGCAge) ?? 0n;
   if (maxGCAge !== 0n && !gates.enabled('ImageMaximumGCAge')) add('imageMaximumGCAge', `${kc.imageMaximumGCAge} needs feature gate ImageMaximumGCAge`);
+  if (minGCAge < 0n) add('imageMinimumGCAge', `${kc.imageMinimumGCAge} must not be negative`);
   if (maxGCAge < 0n) add('imageMaximumGCAge', `${kc.imageMaximumGCAge} must not be negative`);
   if (maxGCAge > 0n && maxGCAge <= minGCAge) {
     add('imageMaximumGCAge', `${kc.imageMaximumGCAge} must be greater than imageMinimumGCAge (${kc.imageMinimumGCAge})`);
@@ -72,13 +75,16 @@ export function validateKubeletConfiguration(kc: KubeletConfiguration, gates: Fe
   if (kc.serverTLSBootstrap === true && !gates.enabled('RotateKubeletServerCertificate')) {
     add('serverTLSBootstrap', 'true needs feature gate RotateKubeletServerCertificate');
   }
+  if (kc.runOnce === true) add('runOnce', 'true is not allowed: run-once mode is deprecated and must not be set');
   (kc.registerWithTaints ?? []).forEach((taint, i) => {
-    if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(taint.effect)) {
-      add(`${keyPath('registerWithTaints', i)}.effect`, `unknown taint effect "${taint.effect}" (valid: NoSchedule, PreferNoSchedule, NoExecute)`);
-    }
-    if (taint.key === '') add(`${keyPath('registerWithTaints', i)}.key`, 'must not be empty');
-    if (taint.timeAdded !== undefined) add(`${keyPath('registerWithTaints', i)}.timeAdded`, 'must not be set');
+    const at = keyPath('registerWithTaints', i);
+    for (const problem of taintProblems(taint)) add(`${at}.${problem.field}`, problem.message);
+    if (taint.timeAdded !== undefined) add(`${at}.timeAdded`, 'must not be set');
   });
+  const hiddenMetrics = kc.showHiddenMetricsForVersion;
+  if (nonEmpty(hiddenMetrics) && hiddenMetrics !== PREVIOUS_MINOR_VERSION) {
+    add('showHiddenMetricsForVersion', `"${hiddenMetrics}" is not allowed: only the previous minor version "${PREVIOUS_MINOR_VERSION}" may be set`);
+  }
 
   checkManagerPolicies(kc, gates, problems);
   checkShutdown(kc, gates, problems);
@@ -88,15 +94,7 @@ export function validateKubeletConfiguration(kc: KubeletConfiguration, gates: Fe
   oneOf(problems, 'cgroupDriver', kc.cgroupDriver, ['cgroupfs', 'systemd']);
   oneOf(problems, 'authorization.mode', kc.authorization.mode ?? '', ['AlwaysAllow', 'Webhook']);
   oneOf(problems, 'configMapAndSecretChangeDetectionStrategy', kc.configMapAndSecretChangeDetectionStrategy, ['Get', 'Cache', 'Watch']);
-  if (kc.imagePullCredentialsVerificationPolicy !== undefined && kc.imagePullCredentialsVerificationPolicy !== '') {
-    oneOf(problems, 'imagePullCredentialsVerificationPolicy', kc.imagePullCredentialsVerificationPolicy, [
-      'NeverVerify',
-      'NeverVerifyPreloadedImages',
-      'NeverVerifyAllowlistedImages',
-      'AlwaysVerify',
-    ]);
-  }
-  if (nonEmpty(kc.memoryReservationPolicy)) oneOf(problems, 'memoryReservationPolicy', kc.memoryReservationPolicy ?? '', ['None', 'TieredReservation']);
+  checkImagePullCredentials(kc, gates, problems);
 
   if (nonEmpty(kc.reservedSystemCPUs)) {
     if (nonEmpty(kc.systemReservedCgroup) || nonEmpty(kc.kubeReservedCgroup)) {
@@ -141,6 +139,10 @@ export function validateKubeletConfiguration(kc: KubeletConfiguration, gates: Fe
     } else if (restartPeriod < 1_000_000_000n || restartPeriod > 300_000_000_000n) {
       add('crashLoopBackOff.maxContainerRestartPeriod', `${kc.crashLoopBackOff.maxContainerRestartPeriod} must be between 1s and 300s`);
     }
+  } else if (gates.enabled('KubeletCrashLoopBackOffMax') && kc.crashLoopBackOff.maxContainerRestartPeriod === undefined) {
+    // Defaulting fills it only when the gate is on where defaults run (the --config file and the
+    // command-line gates); a gate turned on by a drop-in alone leaves it unset, as upstream.
+    add('crashLoopBackOff.maxContainerRestartPeriod', 'must be set while feature gate KubeletCrashLoopBackOffMax is enabled');
   }
   const idsPerPod = kc.userNamespaces?.idsPerPod;
   if (idsPerPod !== undefined && (idsPerPod <= 0 || idsPerPod % 65536 !== 0 || idsPerPod >= 2 ** 32)) {
@@ -185,23 +187,58 @@ function checkSwap(kc: KubeletConfiguration, gates: FeatureGates, problems: Prob
 
 function checkEnforcement(kc: KubeletConfiguration, problems: ProblemList): void {
   const levels = kc.enforceNodeAllocatable;
+  const seen = new Set<string>();
   levels.forEach((level, i) => {
     const at = keyPath('enforceNodeAllocatable', i);
+    if (seen.has(level)) {
+      problems.add(at, `duplicate entry "${level}"`);
+      return;
+    }
+    seen.add(level);
     if (!ENFORCEMENT_LEVELS.includes(level)) {
       problems.add(at, `unknown option "${level}" (valid: ${ENFORCEMENT_LEVELS.join(', ')})`);
-    } else if (level.startsWith('system-reserved') && !nonEmpty(kc.systemReservedCgroup)) {
-      problems.add(at, `"${level}" needs systemReservedCgroup`);
-    } else if (level.startsWith('kube-reserved') && !nonEmpty(kc.kubeReservedCgroup)) {
-      problems.add(at, `"${level}" needs kubeReservedCgroup`);
-    } else if (level === 'none' && levels.length > 1) {
-      problems.add(at, '"none" cannot be combined with other options');
+      return;
     }
+    if (level === 'none') {
+      // "none" enforces nothing, so it needs no QoS cgroups; it only must stand alone.
+      if (levels.length > 1) problems.add(at, '"none" cannot be combined with other options');
+      return;
+    }
+    if (level.startsWith('system-reserved') && !nonEmpty(kc.systemReservedCgroup)) problems.add(at, `"${level}" needs systemReservedCgroup`);
+    if (level.startsWith('kube-reserved') && !nonEmpty(kc.kubeReservedCgroup)) problems.add(at, `"${level}" needs kubeReservedCgroup`);
+    if (!kc.cgroupsPerQOS) problems.add(at, `"${level}" needs cgroupsPerQOS to be true`);
   });
   for (const base of ['system-reserved', 'kube-reserved']) {
     if (levels.includes(base) && levels.includes(`${base}-compressible`)) {
       problems.add('enforceNodeAllocatable', `"${base}" and "${base}-compressible" cannot both be set`);
     }
   }
+}
+
+const IMAGE_PULL_POLICIES = ['NeverVerify', 'NeverVerifyPreloadedImages', 'NeverVerifyAllowlistedImages', 'AlwaysVerify'];
+
+/** The ensure-secret-pulled-images settings exist only while their feature gate is on. */
+function checkImagePullCredentials(kc: KubeletConfiguration, gates: FeatureGates, problems: ProblemList): void {
+  const policy = kc.imagePullCredentialsVerificationPolicy ?? '';
+  const allowlist = kc.preloadedImagesVerificationAllowlist ?? [];
+  if (!gates.enabled('KubeletEnsureSecretPulledImages')) {
+    if (policy !== '') problems.add('imagePullCredentialsVerificationPolicy', `"${policy}" cannot be set while feature gate KubeletEnsureSecretPulledImages is disabled`);
+    if (allowlist.length > 0) problems.add('preloadedImagesVerificationAllowlist', 'cannot be set while feature gate KubeletEnsureSecretPulledImages is disabled');
+    return;
+  }
+  if (policy === '') {
+    problems.add('imagePullCredentialsVerificationPolicy', `must be set while feature gate KubeletEnsureSecretPulledImages is enabled (valid: ${IMAGE_PULL_POLICIES.join(', ')})`);
+  } else {
+    oneOf(problems, 'imagePullCredentialsVerificationPolicy', policy, IMAGE_PULL_POLICIES);
+  }
+  if (allowlist.length > 0 && policy !== 'NeverVerifyAllowlistedImages') {
+    problems.add('preloadedImagesVerificationAllowlist', `can only be set with imagePullCredentialsVerificationPolicy NeverVerifyAllowlistedImages, not "${policy}"`);
+    return;
+  }
+  allowlist.forEach((pattern, i) => {
+    const reason = imagePatternProblem(pattern);
+    if (reason !== undefined) problems.add(keyPath('preloadedImagesVerificationAllowlist', i), `invalid image pattern "${pattern}": ${reason}`);
+  });
 }
 
 function checkReservedResources(field: string, reserved: Record<string, string> | undefined, problems: ProblemList): void {

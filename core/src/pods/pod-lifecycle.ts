@@ -25,7 +25,7 @@ export interface PodLifecycleOptions {
   podLogsDir: string;
   /** syncFrequency */
   resyncIntervalMs: number;
-  /** podHousekeepingPeriod */
+  /** KerneletConfiguration podHousekeepingPeriod (a fixed 2 s in the kubelet) */
   housekeepingPeriodMs: number;
   /** How often dead containers are collected (upstream ContainerGCPeriod, 1 minute). */
   containerGCPeriodMs: number;

@@ -87,7 +87,7 @@ export const podsModule = new ContainerModule(({ bind }) => {
             rootDir: options.flags.rootDir,
             podLogsDir: k.podLogsDir,
             resyncIntervalMs: ms(k.syncFrequency, 60_000),
-            housekeepingPeriodMs: ms(k.podHousekeepingPeriod, 2000),
+            housekeepingPeriodMs: options.kernelet.podHousekeepingPeriodMs,
             containerGCPeriodMs: 60_000,
             expectedSources: () => expected,
             sourcesSeen: (sources) => config.seenAll(sources),
