@@ -56,6 +56,27 @@ describe('kernelet simulate', () => {
   });
 
   it.each([
+    ['16-numa', ['1,33', '2,34', '4-5,36', '6-8,38-40']],
+    ['64-numa', ['1,129', '2,130', '4-5,132', '6-8,134-136']],
+  ])('admits pods on the %s machine, each on the fewest NUMA nodes', (machine, cpus) => {
+    // Upstream refuses machines past 8 NUMA nodes and its hint providers walk all 2^N node sets.
+    const run = simulate([
+      '--machine', repoPath(`test/fixtures/topologies/${machine}.json`),
+      '--config', repoPath('test/fixtures/simulate/large-numa-kubelet.yaml'),
+      repoPath('test/fixtures/simulate/large-numa-pods.yaml'),
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.lines.map((l) => [l['pod'], l['admitted'], l['containers'], l['topologyHint']])).toEqual([
+      ['default/small-a', true, [{ name: 'app', cpus: cpus[0], memoryNodes: '0' }], { numaAffinity: [0], preferred: true }],
+      ['default/small-b', true, [{ name: 'app', cpus: cpus[1], memoryNodes: '1' }], { numaAffinity: [1], preferred: true }],
+      ['default/small-c', true, [{ name: 'app', cpus: cpus[2], memoryNodes: '2' }], { numaAffinity: [2], preferred: true }],
+      // Two nodes free of single-node memory, side by side: the narrowest preferred pair.
+      ['default/wide', true, [{ name: 'app', cpus: cpus[3], memoryNodes: '3-4' }], { numaAffinity: [3, 4], preferred: true }],
+    ]);
+  });
+
+  it.each([
     ['a corrupt state file', 'cpu_manager_state', '{"policyName":"static","defaultCpuSet":"0-11","entries":{},"checksum":1', /cpu_manager_state/],
     ['a wrong checksum', 'cpu_manager_state', '{"policyName":"static","defaultCpuSet":"0-11","entries":{},"checksum":12345}', /cpu_manager_state.*checksum/],
     ['CPUs the machine lacks', 'cpu_manager_state', '{"policyName":"static","defaultCpuSet":"1-11","entries":{"p":{"c":"40-41"}},"checksum":0}', /cpu_manager_state/],

@@ -1,10 +1,10 @@
 import {
   CPUSet,
   containerRequests,
-  forEachMask,
+  hintMasks,
   maskCount,
-  maskHas,
   maskIds,
+  maskOf,
   podQOSClass,
   type Container,
   type NUMAMask,
@@ -334,39 +334,51 @@ export class StaticPolicy implements Policy {
    * must all lie inside it) can hold the request; preferred when it has as few NUMA
    * nodes as any set large enough for the request on an empty machine, or, with
    * align-by-socket, when it spans as few sockets as such a set needs.
+   *
+   * Up to 12 NUMA nodes every set is examined, as upstream. On larger machines the
+   * sets are searched by width, and at most HINT_MASK_BUDGET of them offered (see
+   * hintMasks): every fitting set of the narrowest fitting width when they are not
+   * more, wider ones while they fit in the budget, and all nodes.
    */
   generateCPUTopologyHints(available: CPUSet, reusable: CPUSet, request: number): TopologyHint[] {
     const numaNodes = this.topo.numaNodes;
-    const perNUMA = new Map<number, number>();
-    const availablePerNUMA = new Map<number, number>();
-    for (const n of numaNodes) {
-      perNUMA.set(n, this.topo.cpusInNUMANode(n).length);
-      availablePerNUMA.set(n, 0);
-    }
+    const availablePerNUMA = new Map<number, number>(numaNodes.map((n) => [n, 0]));
     for (const cpu of available) {
       const n = this.topo.info(cpu).numa;
       availablePerNUMA.set(n, (availablePerNUMA.get(n) ?? 0) + 1);
     }
-    const reusableNUMAs = [...new Set([...reusable].map((cpu) => this.topo.info(cpu).numa))];
-
-    let minAffinitySize = numaNodes.length;
-    const hints: TopologyHint[] = [];
-    forEachMask(numaNodes, (mask) => {
-      const ids = maskIds(mask);
-      const cpusInMask = ids.reduce((acc, n) => acc + (perNUMA.get(n) ?? 0), 0);
-      if (cpusInMask >= request && ids.length < minAffinitySize) minAffinitySize = ids.length;
-      if (!reusableNUMAs.every((n) => maskHas(mask, n))) return;
-      const matching = reusable.size + ids.reduce((acc, n) => acc + (availablePerNUMA.get(n) ?? 0), 0);
-      if (matching < request) return;
-      hints.push({ numaAffinity: mask, preferred: false });
+    const required = maskOf([...reusable].map((cpu) => this.topo.info(cpu).numa));
+    const masks = hintMasks({
+      ids: numaNodes,
+      required,
+      capacity: { offers: [availablePerNUMA], needs: [request - reusable.size] },
+      fits: (mask) => {
+        if ((mask & required) !== required) return false;
+        let matching = reusable.size;
+        for (const n of maskIds(mask)) matching += availablePerNUMA.get(n) ?? 0;
+        return matching >= request;
+      },
     });
 
-    for (const hint of hints) {
-      const mask = hint.numaAffinity as NUMAMask;
-      if (this.options.alignBySocket && this.isHintSocketAligned(mask, minAffinitySize)) hint.preferred = true;
-      else if (maskCount(mask) === minAffinitySize) hint.preferred = true;
+    const minAffinitySize = this.minAffinitySize(request);
+    return masks.map((mask) => ({
+      numaAffinity: mask,
+      preferred: (this.options.alignBySocket && this.isHintSocketAligned(mask, minAffinitySize)) || maskCount(mask) === minAffinitySize,
+    }));
+  }
+
+  /**
+   * The fewest NUMA nodes whose CPUs, free or not, add up to the request (all nodes
+   * when none do): upstream's minAffinitySize, without walking every set of nodes.
+   */
+  private minAffinitySize(request: number): number {
+    const sizes = this.topo.numaNodes.map((n) => this.topo.cpusInNUMANode(n).length).sort((a, b) => b - a);
+    let sum = 0;
+    for (const [i, size] of sizes.entries()) {
+      sum += size;
+      if (sum >= request) return i + 1;
     }
-    return hints;
+    return sizes.length;
   }
 
   /** True when the hint's NUMA nodes span no more sockets than the smallest fitting hint needs. */
