@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod, TopologyHint } from '@kernelet/sdk/common';
-import { maskIds } from '@kernelet/sdk/common';
+import { CPUSet, maskIds } from '@kernelet/sdk/common';
 import { ADMISSION_MODULES, createAgent } from '../agent/agent.js';
 import { AdmissionChain } from '../admission/admission-chain.js';
 import { loadAgentOptions } from '../config/load-config.js';
@@ -73,7 +73,11 @@ export async function simulate(pods: readonly Pod[], options: SimulationOptions)
         throw new SimulationError(refused.map((m) => `plugin ${m.name} refused to start: ${m.lastError ?? 'no reason given'}`).join('\n'));
       }
       const verdicts: PodVerdict[] = [];
-      for (const pod of pods) verdicts.push(await admitOne(agent.get(AdmissionChain), agent.get(TopologyManager), agent.get(Contributions), pod, machine.numaNodes.map((n) => n.id)));
+      const everything = {
+        cpus: CPUSet.from(machine.cpus.map((c) => c.id)).toString(),
+        memoryNodes: CPUSet.from(machine.numaNodes.map((n) => n.id)).toString(),
+      };
+      for (const pod of pods) verdicts.push(await admitOne(agent.get(AdmissionChain), agent.get(TopologyManager), agent.get(Contributions), pod, everything));
       return verdicts;
     } finally {
       await agent.stop();
@@ -84,7 +88,18 @@ export async function simulate(pods: readonly Pod[], options: SimulationOptions)
   }
 }
 
-async function admitOne(chain: AdmissionChain, topology: TopologyManager, contributions: Contributions, pod: Pod, numaNodes: number[]): Promise<PodVerdict> {
+/** What a container gets when no resource manager constrains it: every CPU and every NUMA node of the machine, as cpuset lists. */
+interface Unconstrained {
+  cpus: string;
+  memoryNodes: string;
+}
+
+/**
+ * Admits one pod and says where each container would run: its own allocation, else the
+ * shared pools the providers report, else (a provider with no pool, such as the CPU
+ * manager's none policy) the whole machine, as the runtime leaves it.
+ */
+async function admitOne(chain: AdmissionChain, topology: TopologyManager, contributions: Contributions, pod: Pod, everything: Unconstrained): Promise<PodVerdict> {
   const name = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
   const uid = pod.metadata?.uid ?? '';
   const result = await chain.admit(pod);
@@ -97,10 +112,13 @@ async function admitOne(chain: AdmissionChain, topology: TopologyManager, contri
     sharedCpus ||= shared?.cpusetCpus ?? '';
     sharedMems ||= shared?.cpusetMems ?? '';
   }
-  const allNodes = numaNodes.join(',');
   const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => {
     const allocation = topology.allocationFor(uid, c.name);
-    return { name: c.name, cpus: allocation?.cpusetCpus ?? sharedCpus, memoryNodes: allocation?.cpusetMems ?? (sharedMems || allNodes) };
+    return {
+      name: c.name,
+      cpus: allocation?.cpusetCpus || sharedCpus || everything.cpus,
+      memoryNodes: allocation?.cpusetMems || sharedMems || everything.memoryNodes,
+    };
   });
   const first = pod.spec?.containers?.[0]?.name ?? '';
   return { pod: name, admitted: true, reason: null, message: null, containers, topologyHint: hintJSON(topology.getAffinity(uid, first)) };

@@ -55,6 +55,15 @@ describe('kernelet simulate', () => {
     for (const cpu of ['2', '4', '8', '10']) expect(cpus).not.toContain(cpu);
   });
 
+  it('without a configuration (CPU manager none, memory manager None), a container gets the whole machine, as cpuset lists', () => {
+    const run = simulate(['--machine', example('machine.json'), example('database.yaml'), example('web.yaml')]);
+    expect(run.code).toBe(0);
+    expect(run.lines.map((l) => l['containers'])).toEqual([
+      [{ name: 'postgres', cpus: '0-11', memoryNodes: '0-1' }],
+      [{ name: 'nginx', cpus: '0-11', memoryNodes: '0-1' }],
+    ]);
+  });
+
   it.each([
     ['16-numa', ['1,33', '2,34', '4-5,36', '6-8,38-40']],
     ['64-numa', ['1,129', '2,130', '4-5,132', '6-8,134-136']],
