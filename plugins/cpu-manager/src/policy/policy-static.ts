@@ -103,15 +103,34 @@ export class StaticPolicy implements Policy {
     return this.options.strictCPUReservation ? this.topo.all.difference(this.reserved) : this.topo.all;
   }
 
+  /**
+   * Checks a restored state as upstream's validateState does, and refuses what it
+   * refuses: an empty shared pool while containers hold CPUs, CPUs the machine lacks,
+   * reserved CPUs missing from the shared pool (strictly reserved ones inside it), an
+   * exclusive set overlapping the pool or held twice. Two departures, neither of which
+   * touches an exclusive CPU: a file written with strict-cpu-reservation switched the
+   * other way (its pool is exactly the other layout) is migrated, and CPUs of the
+   * machine that no part of the file names join the shared pool; both are logged.
+   */
   start(state: State): void {
     const managed = this.managedCPUs();
     const shared = state.defaultCPUSet();
     const assignments = state.assignments();
+    const assigned = assignedCPUs(assignments);
+    const strict = this.options.strictCPUReservation;
 
     if (shared.isEmpty() && assignments.size === 0) {
       state.setDefaultCPUSet(managed);
       this.log?.info({ defaultCpuSet: managed.toString() }, 'static policy initialized the shared pool');
       return;
+    }
+    // With strict-cpu-reservation every allocatable CPU may be assigned (upstream refuses that too).
+    if (shared.isEmpty() && !(strict && assigned.equals(managed))) {
+      throw new StateValidationError(
+        'defaultCpuSet',
+        `is empty while containers hold exclusive cpus "${assigned.toString()}" (default cpuset cannot be empty)`,
+        'corrupt',
+      );
     }
 
     const owner = new Map<number, string>();
@@ -152,22 +171,55 @@ export class StaticPolicy implements Policy {
       }
     }
 
-    // Whatever no container holds belongs to the shared pool. A difference here comes
-    // from a changed reservation, strict-cpu-reservation switched, or CPUs that came or
-    // went while the agent was down; none of it touches an exclusive CPU.
-    const expected = managed.difference(assignedCPUs(assignments));
-    if (!shared.equals(expected)) {
-      this.log?.warn(
-        {
-          defaultCpuSet: shared.toString(),
-          repaired: expected.toString(),
-          added: expected.difference(shared).toString(),
-          removed: shared.difference(expected).toString(),
-        },
-        'shared pool in the CPU manager state did not match the configuration or the machine; recomputed it',
+    const gone = shared.difference(this.topo.all);
+    if (!gone.isEmpty()) {
+      throw new StateValidationError(
+        'defaultCpuSet',
+        `"${shared.toString()}" names cpus "${gone.toString()}" that are not on this machine (it has "${this.topo.all.toString()}")`,
+        'stale',
       );
-      state.setDefaultCPUSet(expected);
     }
+
+    let pool = shared;
+    if (!strict && !this.reserved.isSubsetOf(shared)) {
+      if (!shared.equals(this.topo.all.difference(this.reserved).difference(assigned))) {
+        throw new StateValidationError(
+          'defaultCpuSet',
+          `"${shared.toString()}" lacks reserved cpus "${this.reserved.difference(shared).toString()}" (reserved: "${this.reserved.toString()}"): not all reserved cpus are present in defaultCpuSet`,
+          'stale',
+        );
+      }
+      pool = shared.union(this.reserved);
+      this.log?.warn(
+        { defaultCpuSet: shared.toString(), repaired: pool.toString(), reserved: this.reserved.toString() },
+        'CPU manager state was written with strict-cpu-reservation, which is now off; the reserved CPUs rejoin the shared pool',
+      );
+    } else if (strict && !this.reserved.intersection(shared).isEmpty()) {
+      if (!shared.equals(this.topo.all.difference(assigned))) {
+        throw new StateValidationError(
+          'defaultCpuSet',
+          `"${shared.toString()}" holds strictly reserved cpus "${this.reserved.intersection(shared).toString()}" (reserved: "${this.reserved.toString()}")`,
+          'stale',
+        );
+      }
+      pool = shared.difference(this.reserved);
+      this.log?.warn(
+        { defaultCpuSet: shared.toString(), repaired: pool.toString(), reserved: this.reserved.toString() },
+        'CPU manager state was written without strict-cpu-reservation, which is now on; the reserved CPUs leave the shared pool',
+      );
+    }
+
+    // What is left can only be CPUs of the machine that no part of the file names (CPUs
+    // that came online while the agent was down): they join the shared pool.
+    const absent = managed.difference(assigned).difference(pool);
+    if (!absent.isEmpty()) {
+      pool = pool.union(absent);
+      this.log?.warn(
+        { defaultCpuSet: shared.toString(), repaired: pool.toString(), added: absent.toString() },
+        'CPUs of the machine missing from the CPU manager state joined the shared pool',
+      );
+    }
+    if (!pool.equals(shared)) state.setDefaultCPUSet(pool);
   }
 
   /** CPUs requested by a container that qualifies for exclusive CPUs, else 0. */
