@@ -2,10 +2,11 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod, TopologyHint } from '@kernelet/sdk/common';
-import { CPUSet, maskIds } from '@kernelet/sdk/common';
+import { CPUSet, maskIds, sumQuantities } from '@kernelet/sdk/common';
 import { ADMISSION_MODULES, createAgent } from '../agent/agent.js';
 import { AdmissionChain } from '../admission/admission-chain.js';
 import { loadAgentOptions } from '../config/load-config.js';
+import { validateForMachine } from '../config/machine-validation.js';
 import { formatProblem } from '../config/problem.js';
 import { Contributions } from '../extension-points/contributions.js';
 import { HintProvider } from '../extension-points/hint-provider.js';
@@ -58,6 +59,12 @@ export async function simulate(pods: readonly Pod[], options: SimulationOptions)
     const loaded = await loadAgentOptions(options.configFile ? ['--config', options.configFile, ...argv] : argv);
     if (!loaded.ok) throw new SimulationError(`invalid configuration:\n${loaded.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
     const machine = await loadMachineInfo({ machineInfoFile: options.machineFile });
+    const misfits = validateForMachine(
+      loaded.options,
+      machine.numaNodes.map((n) => n.id),
+      { cpuIds: machine.cpus.map((c) => c.id), memoryCapacityBytes: sumQuantities(machine.numaNodes.map((n) => n.memory)).value() },
+    );
+    if (misfits.length > 0) throw new SimulationError(`the configuration does not fit the machine:\n${misfits.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
     if (options.stateDir) for (const file of STATE_FILES) await copyIfPresent(join(options.stateDir, file), join(rootDir, file));
 
     const agent = createAgent(loaded.options, {

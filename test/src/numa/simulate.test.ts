@@ -85,6 +85,27 @@ describe('kernelet simulate', () => {
     ]);
   });
 
+  it('refuses, as upstream, an explicit max-allowable-numa-nodes below the machine\'s NUMA nodes, and so does the agent', async () => {
+    const config = join(stateDir, 'kubelet.yaml');
+    const base = await readFile(repoPath('test/fixtures/simulate/large-numa-kubelet.yaml'), 'utf8');
+    await writeFile(config, `${base}topologyManagerPolicyOptions:\n  max-allowable-numa-nodes: "8"\n`);
+    const machine = repoPath('test/fixtures/topologies/16-numa.json');
+    const message = 'topologyManagerPolicyOptions[max-allowable-numa-nodes]: unsupported on machines with more than 8 NUMA Nodes (this machine has 16;';
+
+    const run = simulate(['--machine', machine, '--config', config, repoPath('test/fixtures/simulate/large-numa-pods.yaml')]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
+
+    const agent = spawnSync(process.execPath, [kerneletBin(), '--config', config, '--root-dir', join(stateDir, 'root'), '--machine-info-file', machine, '--healthz-port', '0'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(agent.status).toBe(1);
+    expect(agent.stderr).toContain('the configuration does not fit this machine; nothing was started');
+    expect(agent.stderr).toContain(message);
+  });
+
   it.each([
     ['a corrupt state file', 'cpu_manager_state', '{"policyName":"static","defaultCpuSet":"0-11","entries":{},"checksum":1', /cpu_manager_state/],
     ['a wrong checksum', 'cpu_manager_state', '{"policyName":"static","defaultCpuSet":"0-11","entries":{},"checksum":12345}', /cpu_manager_state.*checksum/],
