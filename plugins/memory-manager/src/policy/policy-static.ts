@@ -151,8 +151,14 @@ export class StaticPolicy implements Policy {
       best = wider;
     }
     const mask = best.numaAffinity ?? 0n;
-    const violation = groupViolation(machineState, mask);
+    const violation = allocationViolation(machineState, mask);
     if (violation) throw new AllocationError(`NUMA nodes ${nodes(mask)} cannot take container "${container.name}": ${violation}`);
+    const grouped = maskCount(mask) === 1 ? machineState.get(maskIds(mask)[0] as number)?.cells : undefined;
+    if (grouped && grouped.length > 1) {
+      // Upstream places it there, and the node leaves its group in the machine state
+      // (kubernetes#113035); a restart rebuilds the groups from the assignments.
+      this.log.warn({ podUID: uid, containerName: container.name, numaNode: maskIds(mask)[0], group: grouped }, 'placing single-node memory on a node of a NUMA group, as upstream does');
+    }
 
     const ids = maskIds(mask);
     const blocks: Block[] = [];
@@ -375,19 +381,32 @@ export function podUID(pod: Pod): string {
   return pod.metadata?.uid ?? '';
 }
 
-/** Why placing memory on these nodes would break the group rule, or undefined if it would not. */
+/**
+ * Why hints should leave these nodes out under the group rule, or undefined: what
+ * allocationViolation refuses, and a single node of a group (upstream's calculateHints
+ * offers a grouped node only as part of its group).
+ */
 function groupViolation(machineState: NUMANodeMap, mask: NUMAMask): string | undefined {
   const ids = maskIds(mask);
+  const single = ids.length === 1 ? machineState.get(ids[0] as number) : undefined;
+  if (single && single.cells.length > 1) return `NUMA node ${ids[0]} is part of the group [${single.cells.join(',')}]`;
+  return allocationViolation(machineState, mask);
+}
+
+/**
+ * Why allocating on these nodes would break the group rule, or undefined: upstream's
+ * isAffinityViolatingNUMAAllocations. A node holding single-node memory joins no group,
+ * and a node of a group takes memory spread over that group only; memory on a single
+ * node never violates it, even on a node of a group (the topology manager can narrow a
+ * group's hint down to one of its nodes, and upstream then places the memory there).
+ */
+function allocationViolation(machineState: NUMANodeMap, mask: NUMAMask): string | undefined {
+  const ids = maskIds(mask);
+  for (const id of ids) if (!machineState.has(id)) return `NUMA node ${id} does not exist`;
+  if (ids.length === 1) return undefined;
   for (const id of ids) {
     const node = machineState.get(id);
-    if (!node) return `NUMA node ${id} does not exist`;
-    if (ids.length === 1) {
-      // Upstream lets a single-node placement into a node of a group, which corrupts
-      // the groups (kubernetes#113035); a grouped node serves its group only.
-      if (node.cells.length > 1) return `NUMA node ${id} is part of the group [${node.cells.join(',')}]`;
-      continue;
-    }
-    if (node.numberOfAssignments === 0) continue;
+    if (!node || node.numberOfAssignments === 0) continue;
     if (node.cells.length === 1) return `NUMA node ${id} holds single-node memory assignments`;
     if (!sameNodes(node.cells, ids)) return `NUMA node ${id} is part of the group [${node.cells.join(',')}]`;
   }
