@@ -59,6 +59,8 @@ describe('kernelet topology merge', () => {
     await writeFile(join(dir, 'hints.json'), JSON.stringify({ cpu: { cpu: [{ numaAffinity: [0], preferred: true }] } }));
     await writeFile(join(dir, 'short-rows.json'), JSON.stringify({ '0': [10, 20], '1': [20] }));
     await writeFile(join(dir, 'no-preferred.json'), JSON.stringify({ cpu: { cpu: [{ numaAffinity: [0] }] } }));
+    await writeFile(join(dir, 'empty-and-null.json'), JSON.stringify({ cpu: { cpu: [{ numaAffinity: [], preferred: true }, { numaAffinity: [1], preferred: true }] }, gpu: null }));
+    await writeFile(join(dir, 'only-empty.json'), JSON.stringify({ cpu: { cpu: [{ numaAffinity: [], preferred: true }] } }));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -93,6 +95,15 @@ describe('kernelet topology merge', () => {
     expect(result.code).toBe(code);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`kernelet topology merge: ${message.replaceAll('$DIR', dir)}`);
+  });
+
+  it.each([
+    ['a null provider (no preference) and an empty affinity (never wins)', ['--policy', 'restricted', '--numa-nodes', '0,1', 'empty-and-null.json'], '{"bestHint":{"numaAffinity":[1],"preferred":true},"admit":true}'],
+    ['only an empty affinity: merges to nothing, as upstream (restricted)', ['--policy', 'restricted', '--numa-nodes', '0,1', 'only-empty.json'], '{"bestHint":{"numaAffinity":[0,1],"preferred":false},"admit":false}'],
+    ['only an empty affinity: merges to nothing, as upstream (best-effort)', ['--policy', 'best-effort', '--numa-nodes', '0,1', 'only-empty.json'], '{"bestHint":{"numaAffinity":[0,1],"preferred":false},"admit":true}'],
+  ])('merges %s', async (_name, args, output) => {
+    const result = await kernelet(['topology', 'merge', ...args.map((a) => (a.endsWith('.json') ? join(dir, a) : a))]);
+    expect(result).toEqual({ code: 0, stdout: `${output}\n`, stderr: '' });
   });
 
   it.each([

@@ -21,7 +21,8 @@ Merges hint providers' NUMA hints as the topology manager does at admission and 
   --numa-nodes IDS    the machine's NUMA node ids, e.g. 0,1,2,3 or 0-3
   --distances FILE    {"<node id>": [distance to each node, in --numa-nodes order]}
   HINTS.json          {"<provider>": {"<resource>": [{"numaAffinity": [0,1] | null, "preferred": true}]}}
-                      (an empty list: no possible placement; a missing resource: no preference)
+                      (an empty list: no possible placement; a missing resource or a null
+                      provider: no preference; "numaAffinity": [] names no node and never wins)
 `;
 
 class UsageError extends Error {}
