@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod, TopologyHint } from '@kernelet/sdk/common';
@@ -13,7 +13,9 @@ import { HintProvider } from '../extension-points/hint-provider.js';
 import type { Logger } from '../logging/logger.js';
 import { loadMachineInfo } from '../machine/load-machine-info.js';
 import { PluginReadiness } from '../plugin-registry/plugin-readiness.js';
+import { PodStore } from '../pods/pod-store.js';
 import { TopologyManager } from '../topology/topology-manager.js';
+import { restoredPods } from './restored-pods.js';
 
 /** The state files resource-manager plugins keep in the root directory, in upstream formats. */
 export const STATE_FILES = ['cpu_manager_state', 'memory_manager_state'] as const;
@@ -65,7 +67,10 @@ export async function simulate(pods: readonly Pod[], options: SimulationOptions)
       { cpuIds: machine.cpus.map((c) => c.id), memoryCapacityBytes: sumQuantities(machine.numaNodes.map((n) => n.memory)).value() },
     );
     if (misfits.length > 0) throw new SimulationError(`the configuration does not fit the machine:\n${misfits.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
-    if (options.stateDir) for (const file of STATE_FILES) await copyIfPresent(join(options.stateDir, file), join(rootDir, file));
+    if (options.stateDir) {
+      await prepareStateDir(options.stateDir);
+      for (const file of STATE_FILES) await copyIfPresent(join(options.stateDir, file), join(rootDir, file));
+    }
 
     const agent = createAgent(loaded.options, {
       logger: options.logger,
@@ -79,6 +84,9 @@ export async function simulate(pods: readonly Pod[], options: SimulationOptions)
       if (refused.length > 0) {
         throw new SimulationError(refused.map((m) => `plugin ${m.name} refused to start: ${m.lastError ?? 'no reason given'}`).join('\n'));
       }
+      // Entries of the state files are pods already running: admission counts them too.
+      const store = agent.get(PodStore);
+      for (const pod of options.stateDir ? await restoredPods(rootDir) : []) store.add(pod);
       const verdicts: PodVerdict[] = [];
       const everything = {
         cpus: CPUSet.from(machine.cpus.map((c) => c.id)).toString(),
@@ -134,6 +142,24 @@ async function admitOne(chain: AdmissionChain, topology: TopologyManager, contri
 function hintJSON(hint: TopologyHint | undefined): PodVerdict['topologyHint'] {
   if (!hint) return null;
   return { numaAffinity: hint.numaAffinity === null ? null : maskIds(hint.numaAffinity), preferred: hint.preferred };
+}
+
+/**
+ * A --state-dir that does not exist yet is created (a node with nothing running, as the
+ * kubelet creates its root directory); one that is not a directory is an error.
+ */
+async function prepareStateDir(dir: string): Promise<void> {
+  const found = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new SimulationError(`--state-dir ${dir}: ${error.message}`);
+  });
+  if (found && !found.isDirectory()) throw new SimulationError(`--state-dir ${dir}: not a directory`);
+  if (found) return;
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new SimulationError(`--state-dir ${dir}: cannot create the directory: ${(error as Error).message}`);
+  }
 }
 
 async function copyIfPresent(from: string, to: string): Promise<void> {

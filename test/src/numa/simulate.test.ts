@@ -55,6 +55,41 @@ describe('kernelet simulate', () => {
     for (const cpu of ['2', '4', '8', '10']) expect(cpus).not.toContain(cpu);
   });
 
+  it('counts the pods of the state files in the node resources check (OutOfcpu)', async () => {
+    const base = ['--machine', example('machine.json'), '--config', example('kubelet.yaml'), '--state-dir', stateDir];
+    expect(simulate([...base, example('database.yaml')]).code).toBe(0);
+    // 11 allocatable CPUs (CPU 0 is reserved); the running database holds 4 of them.
+    const podFile = join(stateDir, 'batch.yaml');
+    await writeFile(
+      podFile,
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: burst, uid: burst}\nspec:\n  containers:\n  - name: work\n    image: work:1\n    resources:\n      requests: {cpu: "8"}\n',
+    );
+    const run = simulate([...base, podFile]);
+    expect(run.code).toBe(0);
+    expect(run.lines[0]).toMatchObject({
+      pod: 'default/burst',
+      admitted: false,
+      reason: 'OutOfcpu',
+      message: "Node didn't have enough resource: cpu, requested: 8000, used: 4000, capacity: 11000",
+    });
+  });
+
+  it('creates a --state-dir that does not exist and writes the state files into it', async () => {
+    const fresh = join(stateDir, 'new', 'node');
+    const run = simulate(['--machine', example('machine.json'), '--config', example('kubelet.yaml'), '--state-dir', fresh, example('database.yaml')]);
+    expect(run.code).toBe(0);
+    const cpuState = JSON.parse(await readFile(join(fresh, 'cpu_manager_state'), 'utf8')) as { entries: Record<string, unknown> };
+    expect(Object.keys(cpuState.entries)).toEqual(['1f0b7e4c-0000-4000-8000-000000000001']);
+  });
+
+  it('refuses a --state-dir that is a file', async () => {
+    const file = join(stateDir, 'not-a-dir');
+    await writeFile(file, '');
+    const run = simulate(['--machine', example('machine.json'), '--state-dir', file, example('web.yaml')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`kernelet simulate: --state-dir ${file}: not a directory`);
+  });
+
   it('without a configuration (CPU manager none, memory manager None), a container gets the whole machine, as cpuset lists', () => {
     const run = simulate(['--machine', example('machine.json'), example('database.yaml'), example('web.yaml')]);
     expect(run.code).toBe(0);
