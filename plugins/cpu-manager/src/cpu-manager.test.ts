@@ -128,6 +128,17 @@ describe('the static policy through the manager', () => {
     expect(readFileSync(stateFile(), 'utf8')).toMatch(/^\{"policyName":"static","defaultCpuSet":"0-1,3-7,9-11","entries":\{"gu":\{"app":"2,8"\}\},"checksum":\d+\}$/);
   });
 
+  it.each([
+    ['leaves a pod with pod-level resources on the shared pool (PodLevelResources on by default)', {}, '0-11'],
+    ['pins it with PodLevelResources off', { PodLevelResources: false }, '2,8'],
+  ])('%s', (_name, featureGates, cpus) => {
+    const m = manager({ ...STATIC, featureGates });
+    m.start();
+    const plain = pod('pl', { name: 'app', cpu: '2' });
+    const podLevel = { ...plain, spec: { ...plain.spec, resources: { limits: { cpu: '2', memory: '1G' } } } } as Pod;
+    expect(m.allocate(podLevel, 'app', anyHint)).toEqual({ ok: true, allocation: { podUID: 'pl', containerName: 'app', cpusetCpus: cpus } });
+  });
+
   it('allocates from the NUMA node of the hint', () => {
     const m = manager();
     m.start();

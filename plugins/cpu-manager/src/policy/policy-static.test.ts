@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CPUSet, forEachMask, HINT_MASK_BUDGET, maskIds, maskOf, type NUMAMask, type ProviderHints, type TopologyHint } from '@kernelet/sdk/common';
+import { CPUSet, forEachMask, HINT_MASK_BUDGET, maskIds, maskOf, type NUMAMask, type Pod, type ProviderHints, type TopologyHint } from '@kernelet/sdk/common';
 import { loadCases, loadTopology, makePod, type PodCase } from '../fixtures.test-helper.js';
 import { parseFeatureGates } from '../config/feature-gates.js';
 import { SMTAlignmentError, StateValidationError } from '../errors.js';
@@ -391,5 +391,37 @@ describe('StaticPolicy topology hints past 8 NUMA nodes', () => {
     const five = asData(policy.generateCPUTopologyHints(available, CPUSet.EMPTY, 5));
     expect(five[0]).toEqual([[9, 50], true]);
     expect(five.length).toBe(1 + 62 + 1);
+  });
+});
+
+describe('StaticPolicy and pod-level resources', () => {
+  const topo = loadTopology('cpu-dual-socket-ht');
+  const podLevel = (): Pod => {
+    const pod = makePod({ uid: 'p', containers: [{ name: 'c', cpu: '2' }] });
+    return { ...pod, spec: { ...pod.spec, resources: { requests: { cpu: '2', memory: '1G' }, limits: { cpu: '2', memory: '1G' } } } } as Pod;
+  };
+
+  it('gives no hints and no exclusive CPUs to a pod that sets spec.resources, as upstream with PodLevelResources on', () => {
+    const policy = new StaticPolicy(topo, 1, CPUSet.EMPTY, DEFAULT_STATIC_POLICY_OPTIONS);
+    const state = new MemoryState(CPUSet.parse('0-11'));
+    const pod = podLevel();
+    const container = pod.spec?.containers[0];
+    if (!container) throw new Error('no container');
+    expect(policy.getTopologyHints(state, pod, container).size).toBe(0);
+    expect(policy.getPodTopologyHints(state, pod).size).toBe(0);
+    policy.allocate(state, pod, container, null);
+    expect(state.getCPUSet('p', 'c')).toBeUndefined();
+    expect(state.defaultCPUSet().toString()).toBe('0-11');
+  });
+
+  it('pins such a pod when the gate is off', () => {
+    const policy = new StaticPolicy(topo, 1, CPUSet.EMPTY, DEFAULT_STATIC_POLICY_OPTIONS, undefined, false);
+    const state = new MemoryState(CPUSet.parse('0-11'));
+    const pod = podLevel();
+    const container = pod.spec?.containers[0];
+    if (!container) throw new Error('no container');
+    expect(policy.getTopologyHints(state, pod, container).get('cpu')?.length).toBeGreaterThan(0);
+    policy.allocate(state, pod, container, null);
+    expect(state.getCPUSet('p', 'c')?.size).toBe(2);
   });
 });

@@ -23,6 +23,7 @@ import {
 import type { CPUTopology } from '../topology/cpu-topology.js';
 import { DEFAULT_STATIC_POLICY_OPTIONS, type StaticPolicyOptions } from './policy-options.js';
 import type { Policy } from './policy.js';
+import { usesPodLevelResources } from './pod-level-resources.js';
 
 export const POLICY_STATIC = 'static';
 
@@ -56,6 +57,8 @@ export class StaticPolicy implements Policy {
     reservedCPUs: CPUSet,
     readonly options: StaticPolicyOptions = DEFAULT_STATIC_POLICY_OPTIONS,
     private readonly log?: Logger,
+    /** The PodLevelResources feature gate (beta, on by default since 1.34). */
+    private readonly podLevelResources = true,
   ) {
     this.cpuGroupSize = topo.cpusPerCore;
     let reserved = reservedCPUs;
@@ -222,9 +225,17 @@ export class StaticPolicy implements Policy {
     if (!pool.equals(shared)) state.setDefaultCPUSet(pool);
   }
 
-  /** CPUs requested by a container that qualifies for exclusive CPUs, else 0. */
+  /**
+   * CPUs requested by a container that qualifies for exclusive CPUs, else 0. A pod that
+   * sets pod-level resources does not qualify while PodLevelResources is on: upstream
+   * gives it no hints and no exclusive CPUs (its containers share the pool).
+   */
   guaranteedCPUs(pod: Pod, container: Container): number {
     if (podQOSClass(pod) !== 'Guaranteed') return 0;
+    if (this.podLevelResources && usesPodLevelResources(pod)) {
+      this.log?.debug({ podUID: pod.metadata?.uid, containerName: container.name }, 'pod uses pod-level resources, which the static policy does not handle');
+      return 0;
+    }
     const cpu = containerRequests(container).get(CPU);
     if (!cpu) return 0;
     const value = cpu.value();
