@@ -1,4 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +28,30 @@ describe('kernelet machine', () => {
     const path = topologyFixturePath('dual-socket-ht');
     const result = await machine(['--machine-info-file', path]);
     expect(result).toEqual({ code: 0, stdout: `${JSON.stringify(JSON.parse(readFileSync(path, 'utf8')))}\n`, stderr: '' });
+  });
+
+  it('echoes a machine file with per-socket core ids unchanged', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kernelet-machine-'));
+    try {
+      const file = join(dir, 'machine.json');
+      const given = {
+        cpus: [
+          { id: 0, core: 0, socket: 0, numa: 0 },
+          { id: 1, core: 0, socket: 1, numa: 1 },
+          { id: 2, core: 5, socket: 0, numa: 0 },
+          { id: 3, core: 5, socket: 1, numa: 1 },
+        ],
+        numaNodes: [
+          { id: 0, memory: '4Gi' },
+          { id: 1, memory: '4Gi' },
+        ],
+      };
+      await writeFile(file, JSON.stringify(given, null, 2));
+      const result = await machine(['--machine-info-file', file]);
+      expect(result).toEqual({ code: 0, stdout: `${JSON.stringify(given)}\n`, stderr: '' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads sysfs under --sys-root', async () => {

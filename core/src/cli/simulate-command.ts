@@ -8,7 +8,8 @@ const USAGE = `usage: kernelet simulate --machine MACHINE.json [--config KUBELET
 Admits the pods in order through the real admission chain, topology manager and CPU/memory
 manager plugins against the machine and prior state, without touching the host, and prints
 one JSON object per pod. With --state-dir, cpu_manager_state and memory_manager_state are read
-from DIR at the start (their entries are pods already running) and written back at the end.
+from DIR at the start (their entries are pods already running: they keep what they hold and
+count in the node's resources) and written back at the end; DIR is created when missing.
 `;
 
 const DEFAULT_PLUGINS = ['cpu-manager', 'memory-manager'];

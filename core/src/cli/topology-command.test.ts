@@ -59,6 +59,8 @@ describe('kernelet topology merge', () => {
     await writeFile(join(dir, 'hints.json'), JSON.stringify({ cpu: { cpu: [{ numaAffinity: [0], preferred: true }] } }));
     await writeFile(join(dir, 'short-rows.json'), JSON.stringify({ '0': [10, 20], '1': [20] }));
     await writeFile(join(dir, 'no-preferred.json'), JSON.stringify({ cpu: { cpu: [{ numaAffinity: [0] }] } }));
+    await writeFile(join(dir, 'empty-and-null.json'), JSON.stringify({ cpu: { cpu: [{ numaAffinity: [], preferred: true }, { numaAffinity: [1], preferred: true }] }, gpu: null }));
+    await writeFile(join(dir, 'only-empty.json'), JSON.stringify({ cpu: { cpu: [{ numaAffinity: [], preferred: true }] } }));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -82,11 +84,36 @@ describe('kernelet topology merge', () => {
     ['no NUMA nodes', ['--policy', 'restricted', at('hints.json')], 2, '--numa-nodes is required'],
     ['no hints file', ['--policy', 'restricted', '--numa-nodes', '0,1'], 2, 'missing the HINTS.json file'],
     ['an unknown flag', ['--policy', 'restricted', '--numa-nodes', '0,1', '--verbose', at('hints.json')], 2, 'unknown flag "--verbose"'],
+    [
+      'more NUMA nodes than an explicit max-allowable-numa-nodes',
+      ['--policy', 'best-effort', '--options', 'max-allowable-numa-nodes=8', '--numa-nodes', '0-8', at('hints.json')],
+      1,
+      '--options max-allowable-numa-nodes: unsupported on machines with more than 8 NUMA Nodes (the machine has 9;',
+    ],
   ])('refuses %s', async (_name, args, code, message) => {
     const result = await kernelet(['topology', 'merge', ...args.map((a) => a.replace('$DIR', dir))]);
     expect(result.code).toBe(code);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`kernelet topology merge: ${message.replaceAll('$DIR', dir)}`);
+  });
+
+  it.each([
+    ['a null provider (no preference) and an empty affinity (never wins)', ['--policy', 'restricted', '--numa-nodes', '0,1', 'empty-and-null.json'], '{"bestHint":{"numaAffinity":[1],"preferred":true},"admit":true}'],
+    ['only an empty affinity: merges to nothing, as upstream (restricted)', ['--policy', 'restricted', '--numa-nodes', '0,1', 'only-empty.json'], '{"bestHint":{"numaAffinity":[0,1],"preferred":false},"admit":false}'],
+    ['only an empty affinity: merges to nothing, as upstream (best-effort)', ['--policy', 'best-effort', '--numa-nodes', '0,1', 'only-empty.json'], '{"bestHint":{"numaAffinity":[0,1],"preferred":false},"admit":true}'],
+  ])('merges %s', async (_name, args, output) => {
+    const result = await kernelet(['topology', 'merge', ...args.map((a) => (a.endsWith('.json') ? join(dir, a) : a))]);
+    expect(result).toEqual({ code: 0, stdout: `${output}\n`, stderr: '' });
+  });
+
+  it.each([
+    ['max-allowable-numa-nodes unset: no limit', ['--policy', 'restricted', '--numa-nodes', '0-63', '$DIR/hints.json']],
+    ['max-allowable-numa-nodes as large as the machine', ['--policy', 'restricted', '--options', 'max-allowable-numa-nodes=9', '--numa-nodes', '0-8', '$DIR/hints.json']],
+    ['any option under the none policy, which reads none, as upstream', ['--policy', 'none', '--options', 'colour=blue,max-allowable-numa-nodes=8', '--numa-nodes', '0-63', '$DIR/hints.json']],
+  ])('merges with %s', async (_name, args) => {
+    const result = await kernelet(['topology', 'merge', ...args.map((a) => a.replace('$DIR', dir))]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
   });
 
   it.each([

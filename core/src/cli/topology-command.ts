@@ -3,7 +3,7 @@ import { hintToJSON, HintsDocumentError, parseDistancesDocument, parseHintsDocum
 import { mergeHints } from '../topology/merge-hints.js';
 import { NUMAInfo } from '../topology/numa-info.js';
 import { isPolicyName, POLICY_NAMES } from '../topology/policy.js';
-import { parsePolicyOptions } from '../topology/policy-options.js';
+import { assertNUMANodesAllowed, DEFAULT_POLICY_OPTIONS, MAX_ALLOWABLE_NUMA_NODES, parsePolicyOptions } from '../topology/policy-options.js';
 import { isScopeName, SCOPE_NAMES } from '../topology/scope.js';
 import { TopologyConfigError } from '../topology/topology-config-error.js';
 import type { Command } from './command.js';
@@ -21,7 +21,8 @@ Merges hint providers' NUMA hints as the topology manager does at admission and 
   --numa-nodes IDS    the machine's NUMA node ids, e.g. 0,1,2,3 or 0-3
   --distances FILE    {"<node id>": [distance to each node, in --numa-nodes order]}
   HINTS.json          {"<provider>": {"<resource>": [{"numaAffinity": [0,1] | null, "preferred": true}]}}
-                      (an empty list: no possible placement; a missing resource: no preference)
+                      (an empty list: no possible placement; a missing resource or a null
+                      provider: no preference; "numaAffinity": [] names no node and never wins)
 `;
 
 class UsageError extends Error {}
@@ -93,7 +94,8 @@ async function merge(argv: readonly string[]): Promise<ReturnType<typeof mergeHi
   if (!isPolicyName(policy)) throw new TopologyConfigError('--policy', policy, `unknown policy "${policy}" (want ${POLICY_NAMES.join('|')})`);
   const scope = flags.get('--scope') ?? 'container';
   if (!isScopeName(scope)) throw new TopologyConfigError('--scope', scope, `unknown scope "${scope}" (want ${SCOPE_NAMES.join('|')})`);
-  const options = parsePolicyOptions(parseOptionList(flags.get('--options') ?? ''), { field: '--options' });
+  // Upstream reads no option under the none policy; neither does the merge.
+  const options = policy === 'none' ? DEFAULT_POLICY_OPTIONS : parsePolicyOptions(parseOptionList(flags.get('--options') ?? ''), { field: '--options' });
   const nodesText = flags.get('--numa-nodes');
   if (nodesText === undefined) throw new UsageError('--numa-nodes is required');
   const nodes = parseNodeList(nodesText);
@@ -103,6 +105,8 @@ async function merge(argv: readonly string[]): Promise<ReturnType<typeof mergeHi
   const numa = new NUMAInfo(nodes, distances);
   if (options.preferClosestNUMA && distancesFile === undefined)
     throw new TopologyConfigError('--options', 'prefer-closest-numa-nodes=true', 'prefer-closest-numa-nodes needs --distances');
+  // Where the kubelet refuses to create its topology manager: the machine has too many nodes for an explicit limit.
+  if (policy !== 'none') assertNUMANodesAllowed(options, nodes.length, `--options ${MAX_ALLOWABLE_NUMA_NODES}`);
   const { hints } = parseHintsDocument(await readJSON(hintsFile), hintsFile, nodes);
   return mergeHints(hints, { policy, numa, options });
 }

@@ -1,14 +1,16 @@
 /**
  * Checks that need the machine: NUMA node ids in reservedMemory must exist, reservedSystemCPUs
- * must be online CPUs, and a percentage hard-eviction threshold for memory needs the memory
- * capacity before the Memory Manager's sum rule can be checked. The agent calls this once it
- * has discovered (or loaded) the machine topology.
+ * must be online CPUs, a percentage hard-eviction threshold for memory needs the memory
+ * capacity before the Memory Manager's sum rule can be checked, and an explicit
+ * max-allowable-numa-nodes must allow the machine's NUMA nodes (unset, kernelet has no
+ * limit). The agent and the simulator call this once they have the machine topology.
  */
 import { CPUSet, Quantity } from '@kernelet/sdk/common';
 import type { AgentOptions } from './agent-options.js';
 import { hardMemoryThreshold } from './eviction-thresholds.js';
 import { keyPath, ProblemList, type ConfigProblem } from './problem.js';
 import { checkReservedMemorySum } from './reserved-memory.js';
+import { MAX_ALLOWABLE_NUMA_NODES, unsupportedNUMANodesMessage } from '../topology/policy-options.js';
 
 export interface MachineFacts {
   /** Online CPU ids. */
@@ -34,6 +36,14 @@ export function validateForMachine(options: AgentOptions, numaNodeIds: readonly 
     if (!reserved.isSubsetOf(online)) {
       problems.add('reservedSystemCPUs', `"${kc.reservedSystemCPUs}" is not a subset of the online CPUs ${online.toString()} (missing ${reserved.difference(online).toString()})`);
     }
+  }
+
+  const maxNodes = kc.topologyManagerPolicyOptions?.[MAX_ALLOWABLE_NUMA_NODES];
+  if (kc.topologyManagerPolicy !== 'none' && maxNodes !== undefined && /^[+-]?\d+$/.test(maxNodes) && known.size > Number(maxNodes)) {
+    problems.add(
+      keyPath('topologyManagerPolicyOptions', MAX_ALLOWABLE_NUMA_NODES),
+      `${unsupportedNUMANodesMessage(Number(maxNodes))} (this machine has ${known.size}; raise the option or leave it unset: kernelet needs no limit)`,
+    );
   }
 
   const threshold = hardMemoryThreshold(kc.evictionHard);

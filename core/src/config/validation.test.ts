@@ -158,6 +158,21 @@ describe('validateForMachine', () => {
       { memoryCapacityBytes: 4 * 1024 ** 3 },
       ['reservedMemory: sum of reserved memory on NUMA nodes (1Gi) does not equal kubeReserved+systemReserved+evictionHard (2Gi)'],
     ],
+    [
+      'more NUMA nodes than an explicit max-allowable-numa-nodes',
+      'topologyManagerPolicy: restricted\ntopologyManagerPolicyOptions:\n  max-allowable-numa-nodes: "8"\n',
+      Array.from({ length: 16 }, (_, i) => i),
+      {},
+      ['topologyManagerPolicyOptions[max-allowable-numa-nodes]: unsupported on machines with more than 8 NUMA Nodes (this machine has 16; raise the option or leave it unset: kernelet needs no limit)'],
+    ],
+    ['max-allowable-numa-nodes unset: no limit', 'topologyManagerPolicy: restricted\n', Array.from({ length: 64 }, (_, i) => i), {}, []],
+    [
+      'max-allowable-numa-nodes under the none policy, which reads no option',
+      'topologyManagerPolicyOptions:\n  max-allowable-numa-nodes: "8"\n',
+      Array.from({ length: 16 }, (_, i) => i),
+      {},
+      [],
+    ],
   ])('%s', async (_name, body, numaNodes, machine, want) => {
     const options = await optionsFor(body);
     expect(validateForMachine(options, numaNodes, machine).map((p) => `${p.field}: ${p.message}`)).toEqual(want);

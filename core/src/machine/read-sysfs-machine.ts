@@ -22,8 +22,7 @@ const HUGEPAGE_SIZES_KIB = new Map<number, string>([
  * - no node directory (a kernel without NUMA): one node 0 holding every CPU, memory
  *   from proc/meminfo and hugepages from sys/kernel/mm/hugepages.
  *
- * Core ids come out unique machine-wide (the lowest thread id of each core, see
- * checkMachineInfo).
+ * Core ids are kept as sysfs gives them (they repeat per socket; see checkMachineInfo).
  */
 export async function readSysfsMachine(root = '/', logger: Logger = pino({ level: 'silent' })): Promise<MachineInfo> {
   const cpuDir = join(root, 'sys/devices/system/cpu');

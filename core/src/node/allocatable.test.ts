@@ -34,4 +34,13 @@ describe('nodeAllocatable', () => {
     const allocatable = nodeAllocatable({ capacity: new Map([['cpu', q('2')], ['memory', q('4Gi')]]), kubeReserved, systemReserved, evictionHard });
     expect(resourceMapToJSON(allocatable)).toEqual(want);
   });
+
+  it.each([
+    ['replaces the cpu of kubeReserved and systemReserved with the number of reserved CPUs', '0,8', { cpu: '1', memory: '1Gi' }, { cpu: '500m' }, { cpu: '14', memory: '31Gi' }],
+    ['reserves the CPUs with nothing else reserved', '0-3', {}, {}, { cpu: '12', memory: '32Gi' }],
+    ['an empty list changes nothing', '', { cpu: '1' }, {}, { cpu: '15', memory: '32Gi' }],
+  ])('reservedSystemCPUs %s', (_name, reservedSystemCPUs, kubeReserved, systemReserved, want) => {
+    const allocatable = nodeAllocatable({ capacity: new Map([['cpu', q('16')], ['memory', q('32Gi')]]), kubeReserved, systemReserved, reservedSystemCPUs });
+    expect(resourceMapToJSON(allocatable)).toEqual(want);
+  });
 });

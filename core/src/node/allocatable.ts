@@ -1,4 +1,4 @@
-import { Quantity } from '@kernelet/sdk/common';
+import { CPUSet, Quantity } from '@kernelet/sdk/common';
 
 export type ResourceMap = ReadonlyMap<string, Quantity>;
 
@@ -6,6 +6,8 @@ export interface AllocatableInputs {
   capacity: ResourceMap;
   kubeReserved?: Readonly<Record<string, string>> | undefined;
   systemReserved?: Readonly<Record<string, string>> | undefined;
+  /** reservedSystemCPUs (a cpu list): when set, it replaces the cpu of kubeReserved and systemReserved. */
+  reservedSystemCPUs?: string | undefined;
   /** evictionHard: signal -> "100Mi" or "10%". */
   evictionHard?: Readonly<Record<string, string>> | undefined;
 }
@@ -38,11 +40,28 @@ export function hardEvictionReservation(evictionHard: Readonly<Record<string, st
   return out;
 }
 
+/**
+ * kubeReserved and systemReserved as the kubelet applies them: reservedSystemCPUs, when
+ * it names CPUs, overwrites their cpu (kubeReserved loses it, systemReserved gets the
+ * number of reserved CPUs).
+ */
+export function effectiveReservations(inputs: AllocatableInputs): { kubeReserved: Record<string, string>; systemReserved: Record<string, string> } {
+  const kubeReserved = { ...inputs.kubeReserved };
+  const systemReserved = { ...inputs.systemReserved };
+  const reservedCPUs = inputs.reservedSystemCPUs?.trim() ? CPUSet.parse(inputs.reservedSystemCPUs).size : 0;
+  if (reservedCPUs > 0) {
+    delete kubeReserved['cpu'];
+    systemReserved['cpu'] = String(reservedCPUs);
+  }
+  return { kubeReserved, systemReserved };
+}
+
 /** kubeReserved + systemReserved + hard eviction thresholds, per resource. */
 export function allocatableReservation(inputs: AllocatableInputs): Map<string, Quantity> {
   const total = new Map<string, Quantity>();
   const add = (name: string, q: Quantity) => total.set(name, (total.get(name) ?? Quantity.zero(q.format)).add(q));
-  for (const reserved of [inputs.kubeReserved, inputs.systemReserved]) {
+  const { kubeReserved, systemReserved } = effectiveReservations(inputs);
+  for (const reserved of [kubeReserved, systemReserved]) {
     for (const [name, text] of Object.entries(reserved ?? {})) {
       const q = Quantity.tryParse(text);
       if (q) add(name, q);

@@ -51,7 +51,13 @@ export class NodeStatus implements Startable {
     this.nodeIPs = detectNodeIPs(options.flags.nodeIP);
     const k = options.kubelet;
     this.capacityBase = readNodeCapacity({ machine, machineFromFile: options.kernelet.machineInfoFile !== undefined, rootDir: options.flags.rootDir, maxPods: k.maxPods, podsPerCore: k.podsPerCore ?? 0 });
-    this.allocatableBase = nodeAllocatable({ capacity: this.capacityBase, kubeReserved: k.kubeReserved, systemReserved: k.systemReserved, evictionHard: k.evictionHard });
+    this.allocatableBase = nodeAllocatable({
+      capacity: this.capacityBase,
+      kubeReserved: k.kubeReserved,
+      systemReserved: k.systemReserved,
+      reservedSystemCPUs: k.reservedSystemCPUs,
+      evictionHard: k.evictionHard,
+    });
   }
 
   async start(): Promise<void> {
@@ -82,7 +88,7 @@ export class NodeStatus implements Startable {
   /** What the /kubepods cgroup is limited to (capacity minus reservations, eviction thresholds not subtracted). */
   kubepodsLimits(): { cpuMilli: number; memoryBytes: number } {
     const k = this.options.kubelet;
-    const limits = kubepodsLimits({ capacity: this.capacityBase, kubeReserved: k.kubeReserved, systemReserved: k.systemReserved });
+    const limits = kubepodsLimits({ capacity: this.capacityBase, kubeReserved: k.kubeReserved, systemReserved: k.systemReserved, reservedSystemCPUs: k.reservedSystemCPUs });
     return { cpuMilli: Number(limits.get('cpu')?.milliValue() ?? 0n), memoryBytes: Number(limits.get('memory')?.value() ?? 0n) };
   }
 

@@ -15,12 +15,18 @@ describe('hints documents', () => {
     expect(parsed.hints[2]?.size).toBe(0);
   });
 
+  it('reads a null provider as no preference and an empty affinity as a mask of no node, as upstream would hold them', () => {
+    const parsed = parseHintsDocument({ cpu: { cpu: [{ numaAffinity: [], preferred: true }] }, gpu: null }, 'hints.json', [0, 1]);
+    expect(parsed.providers).toEqual(['cpu', 'gpu']);
+    expect(parsed.hints[0]?.get('cpu')).toEqual([{ numaAffinity: 0n, preferred: true }]);
+    expect(parsed.hints[1]).toEqual(new Map());
+  });
+
   it.each([
     ['not an object', [1], 'hints.json: must be an object of providers, got [1]'],
-    ['a provider that is a list', { cpu: [] }, 'hints.json: [cpu]: must be an object of resources, got []'],
+    ['a provider that is a list', { cpu: [] }, 'hints.json: [cpu]: must be an object of resources or null, got []'],
     ['a resource that is not a list', { cpu: { cpu: 3 } }, 'hints.json: [cpu][cpu]: must be a list of hints or null, got 3'],
     ['a node outside the machine', { cpu: { cpu: [{ numaAffinity: [0, 4], preferred: true }] } }, 'hints.json: [cpu][cpu][0].numaAffinity[1]: NUMA node 4 is not one of the machine\'s nodes (0,1)'],
-    ['an empty affinity', { cpu: { cpu: [{ numaAffinity: [], preferred: true }] } }, 'must not be empty (null means any NUMA node)'],
     ['a missing preferred', { cpu: { cpu: [{ numaAffinity: [0] }] } }, 'hints.json: [cpu][cpu][0].preferred: must be true or false, got nothing'],
     ['a misspelt field', { cpu: { cpu: [{ numaAfinity: [0], preferred: true }] } }, 'hints.json: [cpu][cpu][0].numaAfinity: unknown field'],
     ['a provider name with spaces', { 'my gpu': { 'vendor.com/gpu': 'x' } }, 'hints.json: ["my gpu"][vendor.com/gpu]: must be a list of hints or null'],

@@ -4,12 +4,15 @@ import { maskIds } from '@kernelet/sdk/common';
 /**
  * The JSON forms `kernelet topology merge` reads and writes:
  *
- *   hints:     {"<provider>": {"<resource>": [{"numaAffinity": [0,1] | null, "preferred": true}, ...] | null}}
+ *   hints:     {"<provider>": {"<resource>": [{"numaAffinity": [0,1] | null, "preferred": true}, ...] | null} | null}
  *   distances: {"<node id>": [distance to each node, in --numa-nodes order]}
  *   result:    {"bestHint": {"numaAffinity": [...] | null, "preferred": bool}, "admit": bool}
  *
  * In hints, an empty list means the resource cannot be placed; a null list, a
- * missing resource or a provider with no resources means no preference.
+ * missing resource, a provider with no resources or a null provider means no
+ * preference (a provider answering nil, to upstream). A null numaAffinity is any node;
+ * an empty one is a mask of no node, as upstream would carry it: it merges to
+ * nothing, so it never wins.
  */
 export class HintsDocumentError extends Error {
   override readonly name = 'HintsDocumentError';
@@ -36,7 +39,12 @@ export function parseHintsDocument(input: unknown, source: string, numaNodes: re
   const hints: ProviderHints[] = [];
   for (const [provider, rawResources] of Object.entries(input)) {
     const at = jsonPath([provider]);
-    if (!isObject(rawResources)) throw new HintsDocumentError(source, at, `must be an object of resources, got ${describe(rawResources)}`);
+    if (rawResources === null) {
+      providers.push(provider);
+      hints.push(new Map());
+      continue;
+    }
+    if (!isObject(rawResources)) throw new HintsDocumentError(source, at, `must be an object of resources or null, got ${describe(rawResources)}`);
     const resources = new Map<string, ResourceHints>();
     for (const [resource, rawList] of Object.entries(rawResources)) {
       const listAt = jsonPath([provider, resource]);
@@ -66,7 +74,6 @@ function parseHint(raw: unknown, source: string, at: string, known: ReadonlySet<
   const affinity = raw['numaAffinity'];
   if (affinity === null) return { numaAffinity: null, preferred };
   if (!Array.isArray(affinity)) throw new HintsDocumentError(source, `${at}.numaAffinity`, `must be a list of NUMA node ids or null, got ${describe(affinity)}`);
-  if (affinity.length === 0) throw new HintsDocumentError(source, `${at}.numaAffinity`, 'must not be empty (null means any NUMA node)');
   let mask: NUMAMask = 0n;
   affinity.forEach((id: unknown, i) => {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)

@@ -11,9 +11,9 @@ import { TopologyConfigError } from './topology-config-error.js';
 describe('topology manager policy options', () => {
   it.each([
     ['nothing set', {}, DEFAULT_POLICY_OPTIONS],
-    ['prefer-closest-numa-nodes=true', { 'prefer-closest-numa-nodes': 'true' }, { preferClosestNUMA: true, maxAllowableNUMANodes: 8 }],
-    ['Go booleans: T', { 'prefer-closest-numa-nodes': 'T' }, { preferClosestNUMA: true, maxAllowableNUMANodes: 8 }],
-    ['Go booleans: 0', { 'prefer-closest-numa-nodes': '0' }, { preferClosestNUMA: false, maxAllowableNUMANodes: 8 }],
+    ['prefer-closest-numa-nodes=true', { 'prefer-closest-numa-nodes': 'true' }, { preferClosestNUMA: true, maxAllowableNUMANodes: null }],
+    ['Go booleans: T', { 'prefer-closest-numa-nodes': 'T' }, { preferClosestNUMA: true, maxAllowableNUMANodes: null }],
+    ['Go booleans: 0', { 'prefer-closest-numa-nodes': '0' }, { preferClosestNUMA: false, maxAllowableNUMANodes: null }],
     ['max-allowable-numa-nodes at the minimum', { 'max-allowable-numa-nodes': '8' }, { preferClosestNUMA: false, maxAllowableNUMANodes: 8 }],
     ['max-allowable-numa-nodes above it, with a sign', { 'max-allowable-numa-nodes': '+64' }, { preferClosestNUMA: false, maxAllowableNUMANodes: 64 }],
   ])('accepts %s', (_name, raw, expected) => {

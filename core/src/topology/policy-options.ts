@@ -3,20 +3,48 @@ import { TopologyConfigError } from './topology-config-error.js';
 export const PREFER_CLOSEST_NUMA_NODES = 'prefer-closest-numa-nodes';
 export const MAX_ALLOWABLE_NUMA_NODES = 'max-allowable-numa-nodes';
 
-/** Upstream's limit: the kubelet refuses to run a topology manager on a machine with more NUMA nodes. */
+/**
+ * Upstream's default limit: the kubelet refuses to run a topology manager on a machine
+ * with more NUMA nodes unless max-allowable-numa-nodes raises it. Also the smallest
+ * value the option takes.
+ */
 export const DEFAULT_MAX_ALLOWABLE_NUMA_NODES = 8;
 
 export interface PolicyOptions {
   /** prefer-closest-numa-nodes: among equally wide masks, prefer the one with the shortest average distance. */
   preferClosestNUMA: boolean;
-  /** max-allowable-numa-nodes (upstream's refusal threshold; kernelet only logs past it). */
-  maxAllowableNUMANodes: number;
+  /**
+   * max-allowable-numa-nodes as the operator set it, or null when unset. Unset,
+   * kernelet has no limit (its merge and hints do not explode with the node count);
+   * set, a machine with more NUMA nodes is refused, as upstream refuses it.
+   */
+  maxAllowableNUMANodes: number | null;
 }
 
 export const DEFAULT_POLICY_OPTIONS: PolicyOptions = Object.freeze({
   preferClosestNUMA: false,
-  maxAllowableNUMANodes: DEFAULT_MAX_ALLOWABLE_NUMA_NODES,
+  maxAllowableNUMANodes: null,
 });
+
+/**
+ * Refuses a machine with more NUMA nodes than an explicitly set max-allowable-numa-nodes,
+ * with upstream's words, where upstream refuses it (creating a topology manager under a
+ * policy other than none). Unset, nothing is refused.
+ */
+export function assertNUMANodesAllowed(options: PolicyOptions, numaNodes: number, field = `topologyManagerPolicyOptions[${MAX_ALLOWABLE_NUMA_NODES}]`): void {
+  const max = options.maxAllowableNUMANodes;
+  if (max === null || numaNodes <= max) return;
+  throw new TopologyConfigError(
+    field,
+    String(max),
+    `${unsupportedNUMANodesMessage(max)} (the machine has ${numaNodes}; raise ${MAX_ALLOWABLE_NUMA_NODES} or leave it unset: kernelet needs no limit)`,
+  );
+}
+
+/** Upstream's refusal, word for word. */
+export function unsupportedNUMANodesMessage(max: number): string {
+  return `unsupported on machines with more than ${max} NUMA Nodes`;
+}
 
 export type OptionMaturity = 'alpha' | 'beta' | 'stable';
 

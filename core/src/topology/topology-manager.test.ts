@@ -152,12 +152,30 @@ describe('TopologyManager', () => {
     expect(() => new TopologyManager({ policy: 'none', policyOptions: { colour: 'blue' }, machine: twoNodes })).not.toThrow();
   });
 
-  it('runs past 8 NUMA nodes, logging where upstream would refuse', () => {
+  it('runs past 8 NUMA nodes when max-allowable-numa-nodes is unset, logging where upstream would refuse', () => {
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()) });
     const manager = new TopologyManager({ policy: 'restricted', machine: machineOf(Array.from({ length: 64 }, (_, i) => i)), logger: pino(sink) });
     expect(manager.numa.nodes).toHaveLength(64);
-    expect(lines.find((l) => String(l['msg']).includes('upstream kubelet refuses'))).toMatchObject({ numaNodes: 64, maxAllowableNUMANodes: 8 });
+    expect(manager.options.maxAllowableNUMANodes).toBeNull();
+    expect(lines.find((l) => String(l['msg']).includes('upstream kubelet refuses'))).toMatchObject({ numaNodes: 64, defaultMaxAllowableNUMANodes: 8 });
+  });
+
+  it.each([
+    ['restricted', '8', 9, 'unsupported on machines with more than 8 NUMA Nodes (the machine has 9;'],
+    ['single-numa-node', '16', 64, 'unsupported on machines with more than 16 NUMA Nodes (the machine has 64;'],
+  ])('refuses, as upstream, a %s manager whose explicit max-allowable-numa-nodes=%s is below the machine\'s %i nodes', (policy, max, nodes, message) => {
+    const create = () =>
+      new TopologyManager({ policy, policyOptions: { 'max-allowable-numa-nodes': max }, machine: machineOf(Array.from({ length: nodes }, (_, i) => i)) });
+    expect(create).toThrow(TopologyConfigError);
+    expect(create).toThrow(`topologyManagerPolicyOptions[max-allowable-numa-nodes]: ${message}`);
+  });
+
+  it.each([
+    ['a limit the machine stays within', 'best-effort', '16', 16],
+    ['the none policy, which reads no option', 'none', '8', 64],
+  ])('accepts %s', (_name, policy, max, nodes) => {
+    expect(() => new TopologyManager({ policy, policyOptions: { 'max-allowable-numa-nodes': max }, machine: machineOf(Array.from({ length: nodes }, (_, i) => i)) })).not.toThrow();
   });
 
   it('rejects a pod without a UID instead of keying its hints by nothing', async () => {

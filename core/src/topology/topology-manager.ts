@@ -9,6 +9,7 @@ import { assertDistancesFor } from './merge-hints.js';
 import { NUMAInfo, type NUMAMachine } from './numa-info.js';
 import { isPolicyName, POLICY_NAMES, type Policy } from './policy.js';
 import {
+  assertNUMANodesAllowed,
   DEFAULT_MAX_ALLOWABLE_NUMA_NODES,
   DEFAULT_POLICY_OPTIONS,
   parsePolicyOptions,
@@ -48,9 +49,10 @@ export interface TopologyManagerConfig {
  * Admissions run one at a time (as the kubelet admits pods one by one), so two pods
  * never interleave their hints and allocations.
  *
- * Unlike upstream, a machine with more NUMA nodes than max-allowable-numa-nodes
- * (default 8) is not refused: merging costs no more than the distinct affinities the
- * hints can produce (see README.md), so the limit only earns a log line.
+ * Unlike upstream, a machine with more than 8 NUMA nodes is not refused by default:
+ * merging costs no more than the distinct affinities the hints can produce, and the
+ * providers bound their hints (see README.md). An explicitly set max-allowable-numa-nodes
+ * below the machine's node count is refused as upstream refuses it.
  */
 export class TopologyManager {
   readonly policy: Policy;
@@ -83,21 +85,23 @@ export class TopologyManager {
     }
     this.options = parsePolicyOptions(config.policyOptions ?? {}, config.featureGates ? { featureGates: config.featureGates } : {});
     assertDistancesFor(this.numa, this.options);
+    assertNUMANodesAllowed(this.options, this.numa.nodes.length);
     this.policy = createPolicy(config.policy, this.numa, this.options);
     this.scope = scopeName === 'pod' ? new PodScope() : new ContainerScope();
     this.logger.info(
       { policy: config.policy, scope: scopeName, preferClosestNUMA: this.options.preferClosestNUMA, numaNodes: this.numa.nodes.length },
       'creating topology manager',
     );
-    if (this.options.maxAllowableNUMANodes > DEFAULT_MAX_ALLOWABLE_NUMA_NODES)
+    const max = this.options.maxAllowableNUMANodes;
+    if (max !== null && max > DEFAULT_MAX_ALLOWABLE_NUMA_NODES)
       this.logger.warn(
-        { maxAllowableNUMANodes: this.options.maxAllowableNUMANodes, defaultMaxAllowableNUMANodes: DEFAULT_MAX_ALLOWABLE_NUMA_NODES },
+        { maxAllowableNUMANodes: max, defaultMaxAllowableNUMANodes: DEFAULT_MAX_ALLOWABLE_NUMA_NODES },
         'max-allowable-numa-nodes is above the upstream recommended value',
       );
-    if (this.numa.nodes.length > this.options.maxAllowableNUMANodes)
+    if (max === null && this.numa.nodes.length > DEFAULT_MAX_ALLOWABLE_NUMA_NODES)
       this.logger.info(
-        { numaNodes: this.numa.nodes.length, maxAllowableNUMANodes: this.options.maxAllowableNUMANodes },
-        'more NUMA nodes than max-allowable-numa-nodes: upstream kubelet refuses to start here, kernelet merges hints without the state explosion',
+        { numaNodes: this.numa.nodes.length, defaultMaxAllowableNUMANodes: DEFAULT_MAX_ALLOWABLE_NUMA_NODES },
+        'more NUMA nodes than the upstream default limit: upstream kubelet refuses to start here, kernelet merges hints without the state explosion',
       );
   }
 

@@ -128,6 +128,17 @@ describe('the static policy through the manager', () => {
     expect(readFileSync(stateFile(), 'utf8')).toMatch(/^\{"policyName":"static","defaultCpuSet":"0-1,3-7,9-11","entries":\{"gu":\{"app":"2,8"\}\},"checksum":\d+\}$/);
   });
 
+  it.each([
+    ['leaves a pod with pod-level resources on the shared pool (PodLevelResources on by default)', {}, '0-11'],
+    ['pins it with PodLevelResources off', { PodLevelResources: false }, '2,8'],
+  ])('%s', (_name, featureGates, cpus) => {
+    const m = manager({ ...STATIC, featureGates });
+    m.start();
+    const plain = pod('pl', { name: 'app', cpu: '2' });
+    const podLevel = { ...plain, spec: { ...plain.spec, resources: { limits: { cpu: '2', memory: '1G' } } } } as Pod;
+    expect(m.allocate(podLevel, 'app', anyHint)).toEqual({ ok: true, allocation: { podUID: 'pl', containerName: 'app', cpusetCpus: cpus } });
+  });
+
   it('allocates from the NUMA node of the hint', () => {
     const m = manager();
     m.start();
@@ -335,13 +346,35 @@ describe('state that no longer fits: migrate or refuse', () => {
     expect((err as StaleStateError).remedy).toContain(`delete ${stateFile()}`);
   });
 
-  it('recomputes the shared pool when the reservation changes without touching pinned CPUs', () => {
+  it('migrates the shared pool when strict-cpu-reservation is switched on, without touching pinned CPUs', () => {
     writeState('static', '0-1,3-7,9-11', { gu: { app: '2,8' } });
     const m = manager({ cpuManagerPolicy: 'static', reservedSystemCPUs: '0-1', cpuManagerPolicyOptions: { 'strict-cpu-reservation': 'true' } });
     m.start();
     expect(m.sharedPool().toString()).toBe('3-7,9-11');
     expect(m.cpusetFor('gu', 'app').toString()).toBe('2,8');
-    expect(logs.some((l) => l['msg'] === 'shared pool in the CPU manager state did not match the configuration or the machine; recomputed it')).toBe(true);
+    expect(logs.some((l) => String(l['msg']).startsWith('CPU manager state was written without strict-cpu-reservation'))).toBe(true);
+  });
+
+  it.each([
+    ['a shared pool naming CPUs the machine lacks', '0-1,3-7,9-13', StaleStateError, 'defaultCpuSet', '"0-1,3-7,9-13" names cpus "12-13" that are not on this machine (it has "0-11")'],
+    ['reserved CPUs missing from the shared pool', '1,3-7,9-10', StaleStateError, 'defaultCpuSet', '"1,3-7,9-10" lacks reserved cpus "0" (reserved: "0"): not all reserved cpus are present in defaultCpuSet'],
+    ['an empty shared pool while pods hold CPUs', '', StateFileError, 'defaultCpuSet', 'is empty while containers hold exclusive cpus "2,8" (default cpuset cannot be empty)'],
+  ])('refuses %s, naming the file and field, and leaves the file alone', (_name, defaultCpuSet, kind, field, problem) => {
+    const content = writeState('static', defaultCpuSet, { gu: { app: '2,8' } });
+    const err = caught(() => manager({ cpuManagerPolicy: 'static', reservedSystemCPUs: '0' }).start());
+    expect(err).toBeInstanceOf(kind);
+    expect(err).toMatchObject({ file: stateFile(), field });
+    expect((err as StaleStateError).problem).toBe(problem);
+    expect((err as Error).message).toContain(`${stateFile()}: defaultCpuSet: `);
+    expect(readFileSync(stateFile(), 'utf8')).toBe(content);
+  });
+
+  it('checks no CPUs in a none policy state file, as upstream', () => {
+    const content = writeState('none', '0-40');
+    const m = manager({});
+    m.start();
+    expect(m.sharedPool().toString()).toBe('0-11');
+    expect(readFileSync(stateFile(), 'utf8')).toBe(content);
   });
 
   it('refuses a pinned CPU the machine lacks', () => {

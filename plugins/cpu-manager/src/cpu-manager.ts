@@ -104,7 +104,7 @@ export class CpuManager {
     }
     const options = parseStaticPolicyOptions(config.policyOptions, config.featureGates);
     validateStaticPolicyOptions(options, topology, config.topologyManagerPolicy);
-    return new StaticPolicy(topology, config.numReservedCPUs, config.reservedSystemCPUs, options, this.log);
+    return new StaticPolicy(topology, config.numReservedCPUs, config.reservedSystemCPUs, options, this.log, config.featureGates.PodLevelResources);
   }
 
   get policyName(): CpuManagerPolicyName {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
-import { type MachineInfo, type Pod } from '@kernelet/sdk/common';
+import { maskOf, type MachineInfo, type Pod } from '@kernelet/sdk/common';
 import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 
@@ -259,15 +259,29 @@ describe('MemoryManager start on a hand-made state file', () => {
   };
 
   it('refuses assignments that put a node in two groups', () => {
+    const quad = loadMachine('mem-quad-numa');
     const dir = tempDir();
-    write(dir, { p: { a: [['memory', [0], '1Gi']] } });
-    const mm = manager(dir, machine);
-    const file = mm.stateFile;
-    const crafted = parseCheckpoint(readFileSync(file, 'utf8'), file);
-    crafted.entries.set('q', new Map([['b', [{ numaAffinity: [0, 1], type: 'memory', size: 1024 }]]]));
-    writeFileSync(file, serializeCheckpoint(crafted));
+    const mm = manager(dir, quad);
+    const entries = toAssignments({ p: { a: [['memory', [0, 1], '1Gi']] }, q: { b: [['memory', [1, 2], '1Gi']] } });
+    writeFileSync(mm.stateFile, serializeCheckpoint({ policyName: 'Static', machineState: mm.policy.initialMachineState(), entries }));
     expect(() => mm.start()).toThrow(StaleStateError);
-    expect(() => manager(dir, machine).start()).toThrow('a NUMA node can be part of only one group');
+    expect(() => manager(dir, quad).start()).toThrow('a NUMA node can be part of only one group');
+  });
+
+  it('restarts on the groups upstream leaves after single-node memory went onto a node of a group (kubernetes#113035)', () => {
+    const dir = tempDir();
+    const first = manager(dir, machine);
+    first.start();
+    const group = { metadata: { name: 'g', namespace: 'd', uid: 'group' }, spec: { containers: [{ name: 'app', resources: { requests: { cpu: '1', memory: '60Gi' }, limits: { cpu: '1', memory: '60Gi' } } }] } } as Pod;
+    const single = { metadata: { name: 's', namespace: 'd', uid: 'single' }, spec: { containers: [{ name: 'app', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } }] } } as Pod;
+    expect(first.allocate(group, 'app', { numaAffinity: maskOf([0, 1]), preferred: true })).toMatchObject({ ok: true });
+    expect(first.allocate(single, 'app', { numaAffinity: maskOf([1]), preferred: false })).toMatchObject({ ok: true, allocation: { cpusetMems: '1' } });
+    const { logger, records } = capturingLogger();
+    const second = manager(dir, machine, documented, logger);
+    expect(() => second.start()).not.toThrow();
+    expect(second.memoryNodesFor('single', 'app')).toEqual([1]);
+    expect(second.memoryNodesFor('group', 'app')).toEqual([0, 1]);
+    expect(records.some((r) => r['level'] === 60 || r['level'] === 50)).toBe(false);
   });
 
   it('rebuilds counters that disagree with the assignments (the upstream restart failure of kubernetes#113035)', () => {

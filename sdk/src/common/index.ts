@@ -6,6 +6,7 @@ export * from './k8s-types.js';
 export * from './qos.js';
 export * from './pod-requests.js';
 export * from './numa-mask.js';
+export * from './hint-masks.js';
 export * from './topology-hint.js';
 export * from './wire.js';
 export * from './fnv.js';

@@ -4,14 +4,17 @@
  *   {"cpus":[{"id":0,"core":0,"socket":0,"numa":0},...],
  *    "numaNodes":[{"id":0,"memory":"64Gi","hugepages":{"2Mi":"0","1Gi":"4Gi"},"distances":{"0":10,"1":21}},...]}
  *
- * `core` identifies a physical core; threads of one core share it. Ids read from /sys
- * repeat per socket, so consumers key a core by (socket, core), never by core alone.
+ * `core` identifies a physical core as the kernel numbers it (sysfs core_id) or the file
+ * gives it; threads of one core share it. Ids read from /sys repeat per socket, so
+ * consumers key a core by (socket, core, numa), never by core alone: the kubelet
+ * (through cadvisor) counts a core whose threads sit on two NUMA nodes once per node.
  */
 import { Quantity } from './quantity.js';
 
 export interface MachineCPU {
   /** Logical CPU id, as the kernel numbers it. */
   id: number;
+  /** Physical core id, as read (not unique machine-wide). */
   core: number;
   socket: number;
   numa: number;

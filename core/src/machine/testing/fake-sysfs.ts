@@ -26,8 +26,8 @@ const SIZE_KIB: Record<string, number> = { '2Mi': 2048, '1Gi': 1048576 };
 
 /**
  * Writes a sys/ and proc/ tree, as real files in a temp dir, that a Linux kernel would
- * show for the machine. Core ids are written per socket (0, 1, 2, … in each socket),
- * as kernels number them, so readers must rebuild machine-wide ids.
+ * show for the machine. Core ids are written as the machine gives them (kernels repeat
+ * them per socket; the fixtures number them machine-wide, which a kernel may show too).
  */
 export async function writeFakeSysfs(machine: MachineJSON, quirks: FakeSysfsQuirks = {}): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'kernelet-sysfs-'));
@@ -37,13 +37,8 @@ export async function writeFakeSysfs(machine: MachineJSON, quirks: FakeSysfsQuir
     await writeFile(full, `${text}\n`);
   };
 
-  const perSocketCore = new Map<string, number>();
-  for (const socket of new Set(machine.cpus.map((c) => c.socket))) {
-    const cores = [...new Set(machine.cpus.filter((c) => c.socket === socket).map((c) => c.core))].sort((a, b) => a - b);
-    cores.forEach((core, i) => perSocketCore.set(`${socket}/${core}`, i));
-  }
   const offline = quirks.offlineCpus ?? [];
-  const all = [...machine.cpus.map((c) => ({ id: c.id, socket: c.socket, numa: c.numa, coreId: perSocketCore.get(`${c.socket}/${c.core}`) ?? 0 })), ...offline.map((c) => ({ ...c, coreId: 900 + c.id }))];
+  const all = [...machine.cpus.map((c) => ({ id: c.id, socket: c.socket, numa: c.numa, coreId: c.core })), ...offline.map((c) => ({ ...c, coreId: 900 + c.id }))];
   for (const cpu of all) {
     await put(`sys/devices/system/cpu/cpu${cpu.id}/topology/core_id`, String(cpu.coreId));
     await put(`sys/devices/system/cpu/cpu${cpu.id}/topology/physical_package_id`, String(cpu.socket));

@@ -8,6 +8,8 @@ export const CPU_MANAGER_FEATURE_GATES = {
   CPUManagerPolicyBetaOptions: { default: true, lockedTo: undefined as boolean | undefined },
   /** Alpha, off by default: shows alpha-level options. */
   CPUManagerPolicyAlphaOptions: { default: false, lockedTo: undefined as boolean | undefined },
+  /** Beta, on by default since 1.34: the static policy skips pods that set pod-level resources. */
+  PodLevelResources: { default: true, lockedTo: undefined as boolean | undefined },
 } as const;
 
 export type CpuManagerFeatureGate = keyof typeof CPU_MANAGER_FEATURE_GATES;
@@ -23,6 +25,7 @@ export function parseFeatureGates(raw: unknown): FeatureGates {
     CPUManagerPolicyOptions: CPU_MANAGER_FEATURE_GATES.CPUManagerPolicyOptions.default,
     CPUManagerPolicyBetaOptions: CPU_MANAGER_FEATURE_GATES.CPUManagerPolicyBetaOptions.default,
     CPUManagerPolicyAlphaOptions: CPU_MANAGER_FEATURE_GATES.CPUManagerPolicyAlphaOptions.default,
+    PodLevelResources: CPU_MANAGER_FEATURE_GATES.PodLevelResources.default,
   };
   if (raw === undefined || raw === null) return gates;
   if (typeof raw !== 'object' || Array.isArray(raw)) {

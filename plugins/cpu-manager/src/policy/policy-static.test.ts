@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CPUSet, maskIds, maskOf, type ProviderHints } from '@kernelet/sdk/common';
+import { CPUSet, forEachMask, HINT_MASK_BUDGET, maskIds, maskOf, type NUMAMask, type Pod, type ProviderHints, type TopologyHint } from '@kernelet/sdk/common';
 import { loadCases, loadTopology, makePod, type PodCase } from '../fixtures.test-helper.js';
 import { parseFeatureGates } from '../config/feature-gates.js';
 import { SMTAlignmentError, StateValidationError } from '../errors.js';
 import { MemoryState } from '../state/state.js';
 import { CPUAllocationError } from '../topology/cpu-assignment.js';
+import { CPUTopology } from '../topology/cpu-topology.js';
 import { DEFAULT_STATIC_POLICY_OPTIONS, FULL_PCPUS_ONLY, parseStaticPolicyOptions } from './policy-options.js';
 import { StaticPolicy } from './policy-static.js';
 
@@ -279,5 +280,148 @@ describe('StaticPolicy.podGuaranteedCPUs', () => {
     ['TestCase12: restartable init, regular init and regular container', [c('10', 'Always'), c('200')], [c('100')], 210],
   ])('%s', (_name, init, containers, expected) => {
     expect(policy.podGuaranteedCPUs(makePod({ uid: 'p', init, containers }))).toBe(expected);
+  });
+});
+
+/** Upstream's generateCPUTopologyHints, restated: every set of NUMA nodes, by size then ids (tests only). */
+function upstreamCPUHints(policy: StaticPolicy, topo: CPUTopology, available: CPUSet, reusable: CPUSet, request: number): [number[], boolean][] {
+  let minAffinitySize = topo.numaNodes.length;
+  const hints: NUMAMask[] = [];
+  forEachMask(topo.numaNodes, (mask) => {
+    const ids = maskIds(mask);
+    if (topo.cpusInNUMANodes(ids).size >= request && ids.length < minAffinitySize) minAffinitySize = ids.length;
+    if ([...reusable].some((cpu) => !ids.includes(topo.info(cpu).numa))) return;
+    const matching = reusable.size + [...available].filter((cpu) => ids.includes(topo.info(cpu).numa)).length;
+    if (matching >= request) hints.push(mask);
+  });
+  const socketsNeeded = (): number => {
+    const perSocket = Math.floor(topo.numNUMANodes / topo.numSockets);
+    return Math.ceil(minAffinitySize / perSocket);
+  };
+  return hints.map((mask) => {
+    const ids = maskIds(mask);
+    const aligned = policy.options.alignBySocket && topo.socketsInNUMANodes(ids).length === socketsNeeded();
+    return [ids, aligned || ids.length === minAffinitySize];
+  });
+}
+
+/** A deterministic pseudo-random sequence (mulberry32). */
+function randomSequence(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('StaticPolicy topology hints past 8 NUMA nodes', () => {
+  const asData = (hints: TopologyHint[]): [number[], boolean][] => hints.map((h) => [maskIds(h.numaAffinity ?? 0n), h.preferred]);
+
+  it.each([
+    ['cpu-dual-socket-ht', false],
+    ['cpu-dual-socket-multi-numa-per-socket-ht-large', false],
+    ['cpu-dual-socket-multi-numa-per-socket-ht-large', true],
+    ['8-numa', false],
+    ['8-numa', true],
+  ])('are exactly upstream hints on %s (align-by-socket %s), whatever is free', (topology, alignBySocket) => {
+    const policy = policyFor({ topology, numReserved: 0, ...(alignBySocket ? { options: { 'align-by-socket': 'true' } } : {}) });
+    const topo = loadTopology(topology);
+    const next = randomSequence(topology.length + (alignBySocket ? 1 : 0));
+    for (let round = 0; round < 40; round++) {
+      const available = CPUSet.from([...topo.all].filter(() => next() < 0.6));
+      const reusable = round % 4 === 0 ? CPUSet.from([...topo.all.difference(available)].filter(() => next() < 0.1)) : CPUSet.EMPTY;
+      const request = 1 + Math.floor(next() * topo.numCPUs);
+      expect(asData(policy.generateCPUTopologyHints(available, reusable, request))).toEqual(upstreamCPUHints(policy, topo, available, reusable, request));
+    }
+  });
+
+  it('are exactly upstream hints on a 12-node machine', () => {
+    const topo = new CPUTopology(Array.from({ length: 48 }, (_, id) => ({ id, core: id, socket: Math.floor(id / 24), numa: Math.floor(id / 4) })));
+    const policy = new StaticPolicy(topo, 0, CPUSet.EMPTY, DEFAULT_STATIC_POLICY_OPTIONS);
+    const next = randomSequence(12);
+    for (let round = 0; round < 10; round++) {
+      const available = CPUSet.from([...topo.all].filter(() => next() < 0.7));
+      const request = 1 + Math.floor(next() * 20);
+      expect(asData(policy.generateCPUTopologyHints(available, CPUSet.EMPTY, request))).toEqual(upstreamCPUHints(policy, topo, available, CPUSet.EMPTY, request));
+    }
+  });
+
+  it('on 16 NUMA nodes: every preferred hint upstream gives, then wider ones within the budget, then all nodes', () => {
+    const topo = loadTopology('16-numa');
+    const policy = new StaticPolicy(topo, 0, CPUSet.EMPTY, DEFAULT_STATIC_POLICY_OPTIONS);
+    const available = topo.all.difference(CPUSet.parse('0-1,32-33'));
+    const got = asData(policy.generateCPUTopologyHints(available, CPUSet.EMPTY, 3));
+    const upstream = upstreamCPUHints(policy, topo, available, CPUSet.EMPTY, 3);
+    expect(got.filter(([, preferred]) => preferred)).toEqual(upstream.filter(([, preferred]) => preferred));
+    expect(got.filter(([, preferred]) => preferred).map(([ids]) => ids)).toEqual(Array.from({ length: 15 }, (_, i) => [i + 1]));
+    // Pairs come next (120 of them; 15 + 120 + 560 triples would pass 512).
+    expect(got.length).toBe(15 + 120 + 1);
+    expect(got.at(-1)).toEqual([Array.from({ length: 16 }, (_, i) => i), false]);
+    const everyUpstream = new Set(upstream.map(([ids]) => ids.join(',')));
+    expect(got.every(([ids]) => everyUpstream.has(ids.join(',')))).toBe(true);
+  });
+
+  it.each([
+    ['one node holds the request', 4, 64, [[0], true]],
+    ['the request needs two nodes: cut at the budget, in upstream order', 8, HINT_MASK_BUDGET, [[0, 1], true]],
+    ['the request needs 16 nodes', 64, HINT_MASK_BUDGET, [Array.from({ length: 16 }, (_, i) => i), true]],
+  ] as const)('on 64 NUMA nodes, %s', (_name, request, preferred, first) => {
+    const topo = loadTopology('64-numa');
+    const policy = new StaticPolicy(topo, 0, CPUSet.EMPTY, DEFAULT_STATIC_POLICY_OPTIONS);
+    const got = asData(policy.generateCPUTopologyHints(topo.all, CPUSet.EMPTY, request));
+    expect(got.filter(([, p]) => p).length).toBe(preferred);
+    expect(got[0]).toEqual(first);
+    expect(got.at(-1)).toEqual([Array.from({ length: 64 }, (_, i) => i), false]);
+  });
+
+  it('on a busy 64-node machine, finds the nodes that still have room', () => {
+    const topo = loadTopology('64-numa');
+    const policy = new StaticPolicy(topo, 0, CPUSet.EMPTY, DEFAULT_STATIC_POLICY_OPTIONS);
+    // Only NUMA nodes 9 and 50 have free CPUs: 3 and 2 of their 4.
+    const available = CPUSet.from([...topo.cpusInNUMANode(9)].slice(0, 3).concat([...topo.cpusInNUMANode(50)].slice(0, 2)));
+    // Every pair with node 9 holds 3 CPUs too (63 of them); the 1953 triples with node 9 would pass the budget.
+    const three = asData(policy.generateCPUTopologyHints(available, CPUSet.EMPTY, 3));
+    expect(three.slice(0, 2)).toEqual([[[9], true], [[0, 9], false]]);
+    expect(three.length).toBe(1 + 63 + 1);
+    expect(three.slice(1, 64).every(([ids]) => ids.length === 2 && ids.includes(9))).toBe(true);
+    expect(three.at(-1)).toEqual([Array.from({ length: 64 }, (_, i) => i), false]);
+    // 5 CPUs need both nodes: the pair, then the 62 triples that hold it.
+    const five = asData(policy.generateCPUTopologyHints(available, CPUSet.EMPTY, 5));
+    expect(five[0]).toEqual([[9, 50], true]);
+    expect(five.length).toBe(1 + 62 + 1);
+  });
+});
+
+describe('StaticPolicy and pod-level resources', () => {
+  const topo = loadTopology('cpu-dual-socket-ht');
+  const podLevel = (): Pod => {
+    const pod = makePod({ uid: 'p', containers: [{ name: 'c', cpu: '2' }] });
+    return { ...pod, spec: { ...pod.spec, resources: { requests: { cpu: '2', memory: '1G' }, limits: { cpu: '2', memory: '1G' } } } } as Pod;
+  };
+
+  it('gives no hints and no exclusive CPUs to a pod that sets spec.resources, as upstream with PodLevelResources on', () => {
+    const policy = new StaticPolicy(topo, 1, CPUSet.EMPTY, DEFAULT_STATIC_POLICY_OPTIONS);
+    const state = new MemoryState(CPUSet.parse('0-11'));
+    const pod = podLevel();
+    const container = pod.spec?.containers[0];
+    if (!container) throw new Error('no container');
+    expect(policy.getTopologyHints(state, pod, container).size).toBe(0);
+    expect(policy.getPodTopologyHints(state, pod).size).toBe(0);
+    policy.allocate(state, pod, container, null);
+    expect(state.getCPUSet('p', 'c')).toBeUndefined();
+    expect(state.defaultCPUSet().toString()).toBe('0-11');
+  });
+
+  it('pins such a pod when the gate is off', () => {
+    const policy = new StaticPolicy(topo, 1, CPUSet.EMPTY, DEFAULT_STATIC_POLICY_OPTIONS, undefined, false);
+    const state = new MemoryState(CPUSet.parse('0-11'));
+    const pod = podLevel();
+    const container = pod.spec?.containers[0];
+    if (!container) throw new Error('no container');
+    expect(policy.getTopologyHints(state, pod, container).get('cpu')?.length).toBeGreaterThan(0);
+    policy.allocate(state, pod, container, null);
+    expect(state.getCPUSet('p', 'c')?.size).toBe(2);
   });
 });

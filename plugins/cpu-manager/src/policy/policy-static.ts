@@ -1,10 +1,10 @@
 import {
   CPUSet,
   containerRequests,
-  forEachMask,
+  hintMasks,
   maskCount,
-  maskHas,
   maskIds,
+  maskOf,
   podQOSClass,
   type Container,
   type NUMAMask,
@@ -23,6 +23,7 @@ import {
 import type { CPUTopology } from '../topology/cpu-topology.js';
 import { DEFAULT_STATIC_POLICY_OPTIONS, type StaticPolicyOptions } from './policy-options.js';
 import type { Policy } from './policy.js';
+import { usesPodLevelResources } from './pod-level-resources.js';
 
 export const POLICY_STATIC = 'static';
 
@@ -56,6 +57,8 @@ export class StaticPolicy implements Policy {
     reservedCPUs: CPUSet,
     readonly options: StaticPolicyOptions = DEFAULT_STATIC_POLICY_OPTIONS,
     private readonly log?: Logger,
+    /** The PodLevelResources feature gate (beta, on by default since 1.34). */
+    private readonly podLevelResources = true,
   ) {
     this.cpuGroupSize = topo.cpusPerCore;
     let reserved = reservedCPUs;
@@ -103,15 +106,34 @@ export class StaticPolicy implements Policy {
     return this.options.strictCPUReservation ? this.topo.all.difference(this.reserved) : this.topo.all;
   }
 
+  /**
+   * Checks a restored state as upstream's validateState does, and refuses what it
+   * refuses: an empty shared pool while containers hold CPUs, CPUs the machine lacks,
+   * reserved CPUs missing from the shared pool (strictly reserved ones inside it), an
+   * exclusive set overlapping the pool or held twice. Two departures, neither of which
+   * touches an exclusive CPU: a file written with strict-cpu-reservation switched the
+   * other way (its pool is exactly the other layout) is migrated, and CPUs of the
+   * machine that no part of the file names join the shared pool; both are logged.
+   */
   start(state: State): void {
     const managed = this.managedCPUs();
     const shared = state.defaultCPUSet();
     const assignments = state.assignments();
+    const assigned = assignedCPUs(assignments);
+    const strict = this.options.strictCPUReservation;
 
     if (shared.isEmpty() && assignments.size === 0) {
       state.setDefaultCPUSet(managed);
       this.log?.info({ defaultCpuSet: managed.toString() }, 'static policy initialized the shared pool');
       return;
+    }
+    // With strict-cpu-reservation every allocatable CPU may be assigned (upstream refuses that too).
+    if (shared.isEmpty() && !(strict && assigned.equals(managed))) {
+      throw new StateValidationError(
+        'defaultCpuSet',
+        `is empty while containers hold exclusive cpus "${assigned.toString()}" (default cpuset cannot be empty)`,
+        'corrupt',
+      );
     }
 
     const owner = new Map<number, string>();
@@ -152,27 +174,68 @@ export class StaticPolicy implements Policy {
       }
     }
 
-    // Whatever no container holds belongs to the shared pool. A difference here comes
-    // from a changed reservation, strict-cpu-reservation switched, or CPUs that came or
-    // went while the agent was down; none of it touches an exclusive CPU.
-    const expected = managed.difference(assignedCPUs(assignments));
-    if (!shared.equals(expected)) {
-      this.log?.warn(
-        {
-          defaultCpuSet: shared.toString(),
-          repaired: expected.toString(),
-          added: expected.difference(shared).toString(),
-          removed: shared.difference(expected).toString(),
-        },
-        'shared pool in the CPU manager state did not match the configuration or the machine; recomputed it',
+    const gone = shared.difference(this.topo.all);
+    if (!gone.isEmpty()) {
+      throw new StateValidationError(
+        'defaultCpuSet',
+        `"${shared.toString()}" names cpus "${gone.toString()}" that are not on this machine (it has "${this.topo.all.toString()}")`,
+        'stale',
       );
-      state.setDefaultCPUSet(expected);
     }
+
+    let pool = shared;
+    if (!strict && !this.reserved.isSubsetOf(shared)) {
+      if (!shared.equals(this.topo.all.difference(this.reserved).difference(assigned))) {
+        throw new StateValidationError(
+          'defaultCpuSet',
+          `"${shared.toString()}" lacks reserved cpus "${this.reserved.difference(shared).toString()}" (reserved: "${this.reserved.toString()}"): not all reserved cpus are present in defaultCpuSet`,
+          'stale',
+        );
+      }
+      pool = shared.union(this.reserved);
+      this.log?.warn(
+        { defaultCpuSet: shared.toString(), repaired: pool.toString(), reserved: this.reserved.toString() },
+        'CPU manager state was written with strict-cpu-reservation, which is now off; the reserved CPUs rejoin the shared pool',
+      );
+    } else if (strict && !this.reserved.intersection(shared).isEmpty()) {
+      if (!shared.equals(this.topo.all.difference(assigned))) {
+        throw new StateValidationError(
+          'defaultCpuSet',
+          `"${shared.toString()}" holds strictly reserved cpus "${this.reserved.intersection(shared).toString()}" (reserved: "${this.reserved.toString()}")`,
+          'stale',
+        );
+      }
+      pool = shared.difference(this.reserved);
+      this.log?.warn(
+        { defaultCpuSet: shared.toString(), repaired: pool.toString(), reserved: this.reserved.toString() },
+        'CPU manager state was written without strict-cpu-reservation, which is now on; the reserved CPUs leave the shared pool',
+      );
+    }
+
+    // What is left can only be CPUs of the machine that no part of the file names (CPUs
+    // that came online while the agent was down): they join the shared pool.
+    const absent = managed.difference(assigned).difference(pool);
+    if (!absent.isEmpty()) {
+      pool = pool.union(absent);
+      this.log?.warn(
+        { defaultCpuSet: shared.toString(), repaired: pool.toString(), added: absent.toString() },
+        'CPUs of the machine missing from the CPU manager state joined the shared pool',
+      );
+    }
+    if (!pool.equals(shared)) state.setDefaultCPUSet(pool);
   }
 
-  /** CPUs requested by a container that qualifies for exclusive CPUs, else 0. */
+  /**
+   * CPUs requested by a container that qualifies for exclusive CPUs, else 0. A pod that
+   * sets pod-level resources does not qualify while PodLevelResources is on: upstream
+   * gives it no hints and no exclusive CPUs (its containers share the pool).
+   */
   guaranteedCPUs(pod: Pod, container: Container): number {
     if (podQOSClass(pod) !== 'Guaranteed') return 0;
+    if (this.podLevelResources && usesPodLevelResources(pod)) {
+      this.log?.debug({ podUID: pod.metadata?.uid, containerName: container.name }, 'pod uses pod-level resources, which the static policy does not handle');
+      return 0;
+    }
     const cpu = containerRequests(container).get(CPU);
     if (!cpu) return 0;
     const value = cpu.value();
@@ -334,39 +397,51 @@ export class StaticPolicy implements Policy {
    * must all lie inside it) can hold the request; preferred when it has as few NUMA
    * nodes as any set large enough for the request on an empty machine, or, with
    * align-by-socket, when it spans as few sockets as such a set needs.
+   *
+   * Up to 12 NUMA nodes every set is examined, as upstream. On larger machines the
+   * sets are searched by width, and at most HINT_MASK_BUDGET of them offered (see
+   * hintMasks): every fitting set of the narrowest fitting width when they are not
+   * more, wider ones while they fit in the budget, and all nodes.
    */
   generateCPUTopologyHints(available: CPUSet, reusable: CPUSet, request: number): TopologyHint[] {
     const numaNodes = this.topo.numaNodes;
-    const perNUMA = new Map<number, number>();
-    const availablePerNUMA = new Map<number, number>();
-    for (const n of numaNodes) {
-      perNUMA.set(n, this.topo.cpusInNUMANode(n).length);
-      availablePerNUMA.set(n, 0);
-    }
+    const availablePerNUMA = new Map<number, number>(numaNodes.map((n) => [n, 0]));
     for (const cpu of available) {
       const n = this.topo.info(cpu).numa;
       availablePerNUMA.set(n, (availablePerNUMA.get(n) ?? 0) + 1);
     }
-    const reusableNUMAs = [...new Set([...reusable].map((cpu) => this.topo.info(cpu).numa))];
-
-    let minAffinitySize = numaNodes.length;
-    const hints: TopologyHint[] = [];
-    forEachMask(numaNodes, (mask) => {
-      const ids = maskIds(mask);
-      const cpusInMask = ids.reduce((acc, n) => acc + (perNUMA.get(n) ?? 0), 0);
-      if (cpusInMask >= request && ids.length < minAffinitySize) minAffinitySize = ids.length;
-      if (!reusableNUMAs.every((n) => maskHas(mask, n))) return;
-      const matching = reusable.size + ids.reduce((acc, n) => acc + (availablePerNUMA.get(n) ?? 0), 0);
-      if (matching < request) return;
-      hints.push({ numaAffinity: mask, preferred: false });
+    const required = maskOf([...reusable].map((cpu) => this.topo.info(cpu).numa));
+    const masks = hintMasks({
+      ids: numaNodes,
+      required,
+      capacity: { offers: [availablePerNUMA], needs: [request - reusable.size] },
+      fits: (mask) => {
+        if ((mask & required) !== required) return false;
+        let matching = reusable.size;
+        for (const n of maskIds(mask)) matching += availablePerNUMA.get(n) ?? 0;
+        return matching >= request;
+      },
     });
 
-    for (const hint of hints) {
-      const mask = hint.numaAffinity as NUMAMask;
-      if (this.options.alignBySocket && this.isHintSocketAligned(mask, minAffinitySize)) hint.preferred = true;
-      else if (maskCount(mask) === minAffinitySize) hint.preferred = true;
+    const minAffinitySize = this.minAffinitySize(request);
+    return masks.map((mask) => ({
+      numaAffinity: mask,
+      preferred: (this.options.alignBySocket && this.isHintSocketAligned(mask, minAffinitySize)) || maskCount(mask) === minAffinitySize,
+    }));
+  }
+
+  /**
+   * The fewest NUMA nodes whose CPUs, free or not, add up to the request (all nodes
+   * when none do): upstream's minAffinitySize, without walking every set of nodes.
+   */
+  private minAffinitySize(request: number): number {
+    const sizes = this.topo.numaNodes.map((n) => this.topo.cpusInNUMANode(n).length).sort((a, b) => b - a);
+    let sum = 0;
+    for (const [i, size] of sizes.entries()) {
+      sum += size;
+      if (sum >= request) return i + 1;
     }
-    return hints;
+    return sizes.length;
   }
 
   /** True when the hint's NUMA nodes span no more sockets than the smallest fitting hint needs. */

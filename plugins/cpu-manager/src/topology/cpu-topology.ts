@@ -16,9 +16,11 @@ export class CPUTopologyError extends Error {
  * The CPU layout the policies work on, indexed for lookups by CPU id, core,
  * socket and NUMA node.
  *
- * The machine JSON numbers cores per socket, as /sys does; a core here is keyed
+ * The machine JSON numbers cores as /sys does, per socket; a core here is keyed
  * by its lowest thread id instead, which makes it unique on the machine and
- * orders cores the way the kubelet does (it keys cores the same way).
+ * orders cores the way the kubelet does (it keys cores the same way). Threads
+ * of one (socket, core) on different NUMA nodes make one core per node, as
+ * cadvisor reports them to the kubelet.
  */
 export class CPUTopology {
   readonly numCPUs: number;
@@ -74,16 +76,16 @@ export class CPUTopology {
 
   /** Builds the topology from the machine description the agent hands every plugin. */
   static fromMachine(machine: MachineInfo): CPUTopology {
+    const key = (cpu: MachineInfo['cpus'][number]): string => `${cpu.socket}/${cpu.core}/${cpu.numa}`;
     const lowestThread = new Map<string, number>();
     for (const cpu of machine.cpus) {
-      const key = `${cpu.socket}/${cpu.core}`;
-      const prior = lowestThread.get(key);
-      if (prior === undefined || cpu.id < prior) lowestThread.set(key, cpu.id);
+      const prior = lowestThread.get(key(cpu));
+      if (prior === undefined || cpu.id < prior) lowestThread.set(key(cpu), cpu.id);
     }
     return new CPUTopology(
       machine.cpus.map((cpu) => ({
         id: cpu.id,
-        core: lowestThread.get(`${cpu.socket}/${cpu.core}`) as number,
+        core: lowestThread.get(key(cpu)) as number,
         socket: cpu.socket,
         numa: cpu.numa,
       })),

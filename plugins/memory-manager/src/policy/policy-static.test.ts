@@ -1,4 +1,4 @@
-import type { Pod } from '@kernelet/sdk/common';
+import { forEachMask, HINT_MASK_BUDGET, maskIds, type NUMAMask, type Pod } from '@kernelet/sdk/common';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -17,7 +17,7 @@ import {
   type CompactMachineState,
   type CompactPod,
 } from '../fixtures.test-support.js';
-import { MemoryState } from '../state/memory-state.js';
+import { MemoryState, type NUMANodeMap } from '../state/memory-state.js';
 import { AllocationError, NO_PREFERENCE } from './policy.js';
 import { StaticPolicy } from './policy-static.js';
 
@@ -169,5 +169,106 @@ describe('StaticPolicy', () => {
       { numaAffinity: [0], type: 'hugepages-1Gi', size: 1024 ** 3 },
       { numaAffinity: [0], type: 'memory', size: 1536 * 1024 ** 2 },
     ]);
+  });
+});
+
+/** A machine state of `n` nodes with `allocatable` bytes of memory each, nothing assigned. */
+function evenMachineState(n: number, allocatable: number): NUMANodeMap {
+  const state: NUMANodeMap = new Map();
+  for (let id = 0; id < n; id++) {
+    state.set(id, { numberOfAssignments: 0, cells: [id], memoryMap: new Map([['memory', { total: allocatable, systemReserved: 0, allocatable, reserved: 0, free: allocatable }]]) });
+  }
+  return state;
+}
+
+/** Upstream's calculateHints for one container's memory requests, restated over every set of nodes (tests only). */
+function upstreamMemoryHints(state: NUMANodeMap, requests: ReadonlyMap<string, number>): string[] {
+  const ids = [...state.keys()].sort((a, b) => a - b);
+  let minAffinitySize = ids.length;
+  const fitting: NUMAMask[] = [];
+  const total = (nodes: number[], type: string, field: 'free' | 'allocatable') => nodes.reduce((s, id) => s + (state.get(id)?.memoryMap.get(type)?.[field] ?? 0), 0);
+  forEachMask(ids, (mask) => {
+    const nodes = maskIds(mask);
+    if ([...requests].some(([type, size]) => total(nodes, type, 'allocatable') < size)) return;
+    minAffinitySize = Math.min(minAffinitySize, nodes.length);
+    if (nodes.length === 1 && (state.get(nodes[0] as number)?.cells.length ?? 0) > 1) return;
+    for (const id of nodes) {
+      const node = state.get(id);
+      if (nodes.length === 1 || !node || node.numberOfAssignments === 0) continue;
+      if (node.cells.length === 1) return;
+      if ([...node.cells].sort((a, b) => a - b).join(',') !== nodes.join(',')) return;
+    }
+    if ([...requests].some(([type, size]) => total(nodes, type, 'free') < size)) return;
+    fitting.push(mask);
+  });
+  return fitting.map((mask) => `[${maskIds(mask).join(',')}]${maskIds(mask).length === minAffinitySize ? ' preferred' : ''}`);
+}
+
+function randomSequence(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('StaticPolicy hints past 8 NUMA nodes', () => {
+  const GiB = 1024 ** 3;
+  const hintsFor = (state: NUMANodeMap, memory: string): string[] => {
+    const pod = toPod({ uid: 'p', containers: [{ name: 'c', requests: { cpu: '1', memory } }] });
+    return fromHints(newPolicy().topologyHints(new MemoryState(state), pod, container(pod, 'c')))['memory'] ?? [];
+  };
+
+  it('are exactly upstream hints up to 12 nodes, with groups, single-node assignments and uneven nodes', () => {
+    const next = randomSequence(7);
+    for (let round = 0; round < 60; round++) {
+      const n = 2 + Math.floor(next() * 11);
+      const state = evenMachineState(n, 0);
+      for (const [id, node] of state) {
+        const allocatable = Math.floor(1 + next() * 8) * GiB;
+        node.memoryMap.set('memory', { total: allocatable, systemReserved: 0, allocatable, reserved: 0, free: allocatable });
+        if (next() < 0.25) {
+          const table = node.memoryMap.get('memory');
+          if (table) [table.free, table.reserved, node.numberOfAssignments] = [table.allocatable - GiB, GiB, 1];
+        } else if (next() < 0.2 && state.has(id + 1) && state.get(id + 1)?.numberOfAssignments === 0) {
+          for (const g of [id, id + 1]) Object.assign(state.get(g) ?? {}, { numberOfAssignments: 1, cells: [id, id + 1] });
+        }
+      }
+      const memory = `${1 + Math.floor(next() * 16)}Gi`;
+      expect(hintsFor(state, memory)).toEqual(upstreamMemoryHints(state, new Map([['memory', Number(memory.slice(0, -2)) * GiB]])));
+    }
+  });
+
+  it('on 16 nodes: every preferred hint, the pairs, then all nodes', () => {
+    const hints = hintsFor(evenMachineState(16, 8 * GiB), '6Gi');
+    expect(hints.filter((h) => h.endsWith('preferred'))).toEqual(Array.from({ length: 16 }, (_, i) => `[${i}] preferred`));
+    expect(hints.length).toBe(16 + 120 + 1);
+    expect(hints.at(-1)).toBe(`[${Array.from({ length: 16 }, (_, i) => i).join(',')}]`);
+  });
+
+  it('on 64 nodes: builds sets of several nodes only from free nodes and existing groups', () => {
+    const state = evenMachineState(64, 8 * GiB);
+    // Nodes 0-61 hold single-node memory; 62 and 63 are free.
+    for (let id = 0; id < 62; id++) {
+      const node = state.get(id);
+      const table = node?.memoryMap.get('memory');
+      if (node && table) [node.numberOfAssignments, table.reserved, table.free] = [1, 7 * GiB, GiB];
+    }
+    expect(hintsFor(state, '12Gi')).toEqual(['[62,63] preferred']);
+    // Nodes 10-11 form a group with 4Gi free on each: it is a candidate pair too.
+    for (const id of [10, 11]) {
+      const node = state.get(id);
+      const table = node?.memoryMap.get('memory');
+      if (node && table) [node.cells, table.reserved, table.free] = [[10, 11], 4 * GiB, 4 * GiB];
+    }
+    expect(hintsFor(state, '7Gi')).toEqual(['[62] preferred', '[63] preferred', '[10,11]', '[62,63]']);
+  });
+
+  it('on 64 nodes, a request for two nodes: the first pairs in upstream order, within the budget', () => {
+    const hints = hintsFor(evenMachineState(64, 8 * GiB), '12Gi');
+    expect(hints.length).toBe(HINT_MASK_BUDGET + 1);
+    expect(hints.slice(0, 2)).toEqual(['[0,1] preferred', '[0,2] preferred']);
   });
 });

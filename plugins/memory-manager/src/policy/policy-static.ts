@@ -9,10 +9,11 @@
  * group cannot be limited per node, so the group is accounted as a whole.)
  */
 import {
-  forEachMask,
+  hintMasks,
   maskCount,
   maskIds,
   maskOf,
+  narrowestFittingWidth,
   podQOSClass,
   type Container,
   type MachineInfo,
@@ -150,8 +151,14 @@ export class StaticPolicy implements Policy {
       best = wider;
     }
     const mask = best.numaAffinity ?? 0n;
-    const violation = groupViolation(machineState, mask);
+    const violation = allocationViolation(machineState, mask);
     if (violation) throw new AllocationError(`NUMA nodes ${nodes(mask)} cannot take container "${container.name}": ${violation}`);
+    const grouped = maskCount(mask) === 1 ? machineState.get(maskIds(mask)[0] as number)?.cells : undefined;
+    if (grouped && grouped.length > 1) {
+      // Upstream places it there, and the node leaves its group in the machine state
+      // (kubernetes#113035); a restart rebuilds the groups from the assignments.
+      this.log.warn({ podUID: uid, containerName: container.name, numaNode: maskIds(mask)[0], group: grouped }, 'placing single-node memory on a node of a NUMA group, as upstream does');
+    }
 
     const ids = maskIds(mask);
     const blocks: Block[] = [];
@@ -246,24 +253,48 @@ export class StaticPolicy implements Policy {
    * Every set of NUMA nodes with room for the request, smallest first; preferred are
    * the sets of the smallest size that could hold the request at all. Sets that would
    * break a group are left out. Nothing fits: no hints at all (no preference), as upstream.
+   *
+   * Up to 12 NUMA nodes every set is examined, as upstream. On larger machines the
+   * sets are searched by width and at most HINT_MASK_BUDGET offered (see hintMasks):
+   * every fitting set of the narrowest fitting width when they are not more, wider
+   * ones while they fit in the budget, and all nodes. Sets of several nodes are built
+   * from nodes without assignments, plus the existing groups: no other set of several
+   * nodes can pass the group rule. `required` keeps only sets that hold those nodes.
    */
-  private calculateHints(machineState: NUMANodeMap, pod: Pod, requests: MemoryRequests): Map<string, TopologyHint[]> {
+  private calculateHints(machineState: NUMANodeMap, pod: Pod, requests: MemoryRequests, required: NUMAMask = 0n): Map<string, TopologyHint[]> {
     const ids = [...machineState.keys()].sort((a, b) => a - b);
-    let minSize = ids.length;
-    const fitting: NUMAMask[] = [];
-    forEachMask(ids, (mask) => {
+    const uid = podUID(pod);
+    const types = [...requests.keys()];
+    const allocatableFits = (mask: NUMAMask): boolean => {
       const maskNodes = maskIds(mask);
-      for (const [type, size] of requests) if (sum(machineState, maskNodes, type, 'allocatable') < size) return;
-      minSize = Math.min(minSize, maskNodes.length);
-      if (groupViolation(machineState, mask)) return;
-      for (const [type, size] of requests) {
-        if (sum(machineState, maskNodes, type, 'free') + this.reusableMemory(podUID(pod), mask, type) < size) return;
-      }
-      fitting.push(mask);
+      return [...requests].every(([type, size]) => sum(machineState, maskNodes, type, 'allocatable') >= size);
+    };
+    const fits = (mask: NUMAMask): boolean => {
+      if (!allocatableFits(mask) || groupViolation(machineState, mask)) return false;
+      const maskNodes = maskIds(mask);
+      return [...requests].every(([type, size]) => sum(machineState, maskNodes, type, 'free') + this.reusableMemory(uid, mask, type) >= size);
+    };
+    const offers = (field: 'free' | 'allocatable'): Map<number, number>[] =>
+      types.map((type) => new Map(ids.map((id) => [id, machineState.get(id)?.memoryMap.get(type)?.[field] ?? 0])));
+    const needs = (reuse: boolean): number[] =>
+      types.map((type) => (requests.get(type) ?? 0) - (reuse ? this.mostReusableMemory(uid, type) : 0));
+
+    const minSize = narrowestFittingWidth(ids, allocatableFits, { offers: offers('allocatable'), needs: needs(false) }) ?? ids.length;
+    const groups = new Map<string, NUMAMask>();
+    for (const node of machineState.values()) {
+      if (node.numberOfAssignments > 0 && node.cells.length > 1) groups.set([...node.cells].sort((a, b) => a - b).join(','), maskOf(node.cells));
+    }
+    const fitting = hintMasks({
+      ids,
+      fits,
+      required,
+      capacity: { offers: offers('free'), needs: needs(true) },
+      multiNodeIds: ids.filter((id) => machineState.get(id)?.numberOfAssignments === 0),
+      extraMasks: [...groups.values()],
     });
     const hints = new Map<string, TopologyHint[]>();
     if (fitting.length === 0) return hints;
-    for (const type of requests.keys()) {
+    for (const type of types) {
       hints.set(
         type,
         fitting.map((mask) => ({ numaAffinity: mask, preferred: maskCount(mask) === minSize })),
@@ -280,13 +311,20 @@ export class StaticPolicy implements Policy {
 
   /** The best hint that includes the given nodes (the topology manager may narrow a hint below what fits). */
   private extendHint(machineState: NUMANodeMap, pod: Pod, requests: MemoryRequests, mask: NUMAMask): TopologyHint | undefined {
-    const hints = this.calculateHints(machineState, pod, requests);
+    const hints = this.calculateHints(machineState, pod, requests, mask);
     const candidates = (hints.get(MEMORY) ?? [...hints.values()][0] ?? []).filter((h) => ((h.numaAffinity ?? 0n) & mask) === mask);
     return bestHint(candidates);
   }
 
   private reusableMemory(uid: string, mask: NUMAMask, type: MemoryType): number {
     return this.reusable.get(uid)?.get(mask)?.get(type) ?? 0;
+  }
+
+  /** The most memory of this type the pod's init containers leave on any one set of nodes. */
+  private mostReusableMemory(uid: string, type: MemoryType): number {
+    let most = 0;
+    for (const byType of this.reusable.get(uid)?.values() ?? []) most = Math.max(most, byType.get(type) ?? 0);
+    return most;
   }
 
   /**
@@ -343,19 +381,32 @@ export function podUID(pod: Pod): string {
   return pod.metadata?.uid ?? '';
 }
 
-/** Why placing memory on these nodes would break the group rule, or undefined if it would not. */
+/**
+ * Why hints should leave these nodes out under the group rule, or undefined: what
+ * allocationViolation refuses, and a single node of a group (upstream's calculateHints
+ * offers a grouped node only as part of its group).
+ */
 function groupViolation(machineState: NUMANodeMap, mask: NUMAMask): string | undefined {
   const ids = maskIds(mask);
+  const single = ids.length === 1 ? machineState.get(ids[0] as number) : undefined;
+  if (single && single.cells.length > 1) return `NUMA node ${ids[0]} is part of the group [${single.cells.join(',')}]`;
+  return allocationViolation(machineState, mask);
+}
+
+/**
+ * Why allocating on these nodes would break the group rule, or undefined: upstream's
+ * isAffinityViolatingNUMAAllocations. A node holding single-node memory joins no group,
+ * and a node of a group takes memory spread over that group only; memory on a single
+ * node never violates it, even on a node of a group (the topology manager can narrow a
+ * group's hint down to one of its nodes, and upstream then places the memory there).
+ */
+function allocationViolation(machineState: NUMANodeMap, mask: NUMAMask): string | undefined {
+  const ids = maskIds(mask);
+  for (const id of ids) if (!machineState.has(id)) return `NUMA node ${id} does not exist`;
+  if (ids.length === 1) return undefined;
   for (const id of ids) {
     const node = machineState.get(id);
-    if (!node) return `NUMA node ${id} does not exist`;
-    if (ids.length === 1) {
-      // Upstream lets a single-node placement into a node of a group, which corrupts
-      // the groups (kubernetes#113035); a grouped node serves its group only.
-      if (node.cells.length > 1) return `NUMA node ${id} is part of the group [${node.cells.join(',')}]`;
-      continue;
-    }
-    if (node.numberOfAssignments === 0) continue;
+    if (!node || node.numberOfAssignments === 0) continue;
     if (node.cells.length === 1) return `NUMA node ${id} holds single-node memory assignments`;
     if (!sameNodes(node.cells, ids)) return `NUMA node ${id} is part of the group [${node.cells.join(',')}]`;
   }

@@ -8,7 +8,22 @@ const twoFree: CompactMachineState = {
   '1': { cells: [1], memory: ['4Gi', '1Gi', '3Gi', '0', '3Gi'] },
 };
 
+const threeFree: CompactMachineState = { ...twoFree, '2': { cells: [2], memory: ['4Gi', '1Gi', '3Gi', '0', '3Gi'] } };
+
 describe('placeAssignments', () => {
+  it('takes single-node memory on a node of a group, as upstream places it (kubernetes#113035)', () => {
+    const entries = toAssignments({
+      group: { c: [['memory', [0, 1], '4Gi']] },
+      single: { c: [['memory', [1], '1Gi']] },
+    });
+    const { state, conflicts } = placeAssignments(toMachineState(twoFree), entries);
+    expect(conflicts).toEqual([]);
+    expect(fromMachineState(state)).toMatchObject({
+      '0': { assignments: 1, memory: ['4Gi', '1Gi', '3Gi', '3Gi', '0'] },
+      '1': { assignments: 2, memory: ['4Gi', '1Gi', '3Gi', '2Gi', '1Gi'] },
+    });
+  });
+
   it('places blocks in a fixed order, filling a group node by node', () => {
     const entries = toAssignments({
       b: { c: [['memory', [0, 1], '4Gi']] },
@@ -23,17 +38,17 @@ describe('placeAssignments', () => {
   });
 
   it.each<[string, CompactAssignments, string, string]>([
-    ['a NUMA node the machine lacks', { p: { c: [['memory', [2], '1Gi']] } }, 'entries["p"]["c"][0].numaAffinity', 'NUMA node 2 does not exist on this machine (nodes: 0, 1)'],
+    ['a NUMA node the machine lacks', { p: { c: [['memory', [5], '1Gi']] } }, 'entries["p"]["c"][0].numaAffinity', 'NUMA node 5 does not exist on this machine (nodes: 0, 1, 2)'],
     ['a memory type the node lacks', { p: { c: [['hugepages-1Gi', [1], '1Gi']] } }, 'entries["p"]["c"][0].type', 'NUMA node 1 has no hugepages-1Gi'],
     [
       'a node in two groups',
-      { p: { a: [['memory', [0], '1Gi']], b: [['memory', [0, 1], '1Gi']] } },
+      { p: { a: [['memory', [0, 1], '1Gi']], b: [['memory', [1, 2], '1Gi']] } },
       'entries["p"]["b"][0].numaAffinity',
-      'NUMA nodes [0,1] overlap the group [0] of entries["p"]["a"][0]; a NUMA node can be part of only one group',
+      'NUMA nodes [1,2] overlap the group [0,1] of entries["p"]["a"][0]; a NUMA node can be part of only one group',
     ],
     ['more than the nodes have', { p: { c: [['memory', [0], '2Gi']], d: [['memory', [0], '2Gi']] } }, 'entries["p"]["d"][0].size', '2Gi of memory does not fit: NUMA node(s) 0 have 3Gi allocatable, 1Gi of it left for this block'],
   ])('reports %s', (_name, assignments, field, problem) => {
-    const { conflicts } = placeAssignments(toMachineState(twoFree), toAssignments(assignments));
+    const { conflicts } = placeAssignments(toMachineState(threeFree), toAssignments(assignments));
     expect(conflicts).toEqual([{ podUID: 'p', containerName: field.split('"')[3], field, problem }]);
   });
 });

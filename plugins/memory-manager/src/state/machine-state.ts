@@ -88,12 +88,14 @@ export function placeAssignments(base: NUMANodeMap, entries: ContainerMemoryAssi
       conflict('.type', `NUMA node ${lacking.join(', ')} has no ${block.type}`);
       continue;
     }
-    const clash = nodes.map((id) => groupOf.get(id)).find((g) => g !== undefined && !sameNodes(g.nodes, nodes));
-    if (clash) {
-      conflict('.numaAffinity', `NUMA nodes [${nodes.join(',')}] overlap the group [${clash.nodes.join(',')}] of ${clash.field}; a NUMA node can be part of only one group`);
-      continue;
+    if (nodes.length > 1) {
+      const clash = nodes.map((id) => groupOf.get(id)).find((g) => g !== undefined && !sameNodes(g.nodes, nodes));
+      if (clash) {
+        conflict('.numaAffinity', `NUMA nodes [${nodes.join(',')}] overlap the group [${clash.nodes.join(',')}] of ${clash.field}; a NUMA node can be part of only one group`);
+        continue;
+      }
+      for (const id of nodes) groupOf.set(id, { nodes, field });
     }
-    for (const id of nodes) groupOf.set(id, { nodes, field });
 
     let left = block.size;
     for (const id of block.numaAffinity) {

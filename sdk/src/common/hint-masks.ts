@@ -1,0 +1,235 @@
+import { forEachMask, maskIds, maskOf, type NUMAMask } from './numa-mask.js';
+
+/**
+ * Up to this many NUMA nodes (4095 masks) a hint provider examines every mask, as
+ * upstream does, so its hints are exactly upstream's.
+ *
+ * Upstream providers always do: 2^N steps and up to 2^N - 1 hints per resource for N
+ * NUMA nodes, one reason the kubelet refuses machines with more than 8 of them. Past
+ * this size kernelet providers search by width instead (see hintMasks).
+ */
+export const EXHAUSTIVE_HINT_NUMA_NODES = 12;
+
+/**
+ * How many hints a provider offers per resource on a machine with more than
+ * EXHAUSTIVE_HINT_NUMA_NODES NUMA nodes. Small enough that merging the lists of
+ * several providers stays in milliseconds.
+ */
+export const HINT_MASK_BUDGET = 512;
+
+/** True when a machine with this many NUMA nodes is small enough for providers to examine every mask. */
+export function examinesEveryMask(numaNodes: number): boolean {
+  return numaNodes <= EXHAUSTIVE_HINT_NUMA_NODES;
+}
+
+/**
+ * An additive relaxation of "the mask can hold the request": for each dimension
+ * (CPUs, a memory type), what each node can give at most and what a mask must reach
+ * in total. A mask whose nodes cannot add up to every need is never tried. It must
+ * never rule out a mask `fits` accepts.
+ */
+export interface MaskCapacity {
+  /** Per dimension: node id to what that node can give (0 when absent). */
+  offers: readonly ReadonlyMap<number, number>[];
+  /** Per dimension: what a mask must add up to. */
+  needs: readonly number[];
+}
+
+export interface HintMaskSearch {
+  /** Every NUMA node id of the machine. */
+  ids: readonly number[];
+  /** The exact test: the provider would offer this mask as a hint. */
+  fits(mask: NUMAMask): boolean;
+  /** Bounds the search on large machines (recommended: without it every mask of a width is tried). */
+  capacity?: MaskCapacity;
+  /** Nodes every offered mask must contain (large machines: the search only builds such masks). */
+  required?: NUMAMask;
+  /** Nodes a mask of two or more nodes may be built from (default: all); on large machines only. */
+  multiNodeIds?: readonly number[];
+  /** Masks tried as well, at their width, whatever multiNodeIds says (e.g. existing NUMA groups). */
+  extraMasks?: readonly NUMAMask[];
+  budget?: number;
+}
+
+/** How many masks, partial or whole, the search on a large machine may look at per hint it may offer. */
+const STEPS_PER_HINT = 64;
+
+/**
+ * The masks a hint provider offers, narrowest first.
+ *
+ * - Up to 12 NUMA nodes: every mask `fits` accepts, in upstream's order (by width,
+ *   then by node ids): exactly upstream's hints.
+ * - Larger machines: by increasing width, starting at the narrowest width the
+ *   capacity allows. The first width at which some mask fits is taken whole (every
+ *   mask of the minimal width that fits: the preferred ones, when any is), or its
+ *   first `budget` masks in upstream's order when more fit. Each wider width is taken
+ *   whole (every mask of it that fits) while that stays within the budget; the search
+ *   stops at the first width that does not. Last, the
+ *   all-nodes mask, when it fits. The search itself is bounded (64 masks looked at,
+ *   partial or whole, per hint of budget): it never takes 2^N steps.
+ */
+export function hintMasks(search: HintMaskSearch): NUMAMask[] {
+  const ids = [...search.ids].sort((a, b) => a - b);
+  const budget = search.budget ?? HINT_MASK_BUDGET;
+  const required = search.required ?? 0n;
+  const found: NUMAMask[] = [];
+  if (examinesEveryMask(ids.length)) {
+    forEachMask(ids, (mask) => {
+      if ((mask & required) === required && search.fits(mask)) found.push(mask);
+    });
+    return found;
+  }
+
+  const narrowest = Math.max(narrowestCapacityWidth(ids, search.capacity), maskIds(required).length, 1);
+  if (!Number.isFinite(narrowest)) return found;
+  const all = maskOf(ids);
+  const seen = new Set<NUMAMask>();
+  const steps = { left: STEPS_PER_HINT * budget };
+  let foundWidth = false;
+  for (let width = narrowest; width <= ids.length && steps.left > 0; width++) {
+    const pool = width === 1 ? ids : [...(search.multiNodeIds ?? ids)].sort((a, b) => a - b);
+    const extras = (search.extraMasks ?? []).filter((m) => maskIds(m).length === width && (m & required) === required);
+    // The first width that fits is cut at the budget; a wider one is taken whole or not at all.
+    const room = budget - found.length;
+    const cap = foundWidth ? room + 1 : room;
+    const level: NUMAMask[] = [];
+    const inLevel = new Set<NUMAMask>();
+    const take = (mask: NUMAMask): boolean => {
+      if (!inLevel.has(mask) && search.fits(mask)) {
+        inLevel.add(mask);
+        level.push(mask);
+      }
+      return level.length < cap;
+    };
+    forEachMaskOfWidth(pool, width, required, search.capacity, steps, take);
+    for (const mask of extras) if (level.length >= cap || !take(mask)) break;
+    if (foundWidth && (level.length > room || steps.left <= 0)) break;
+    found.push(...level.sort(compareMaskIds));
+    for (const mask of level) seen.add(mask);
+    if (level.length > 0) foundWidth = true;
+    if (found.length >= budget) break;
+  }
+  if (!seen.has(all) && (all & required) === required && search.fits(all)) found.push(all);
+  return found;
+}
+
+/**
+ * The narrowest width at which some mask of `ids` satisfies `fits`, searched by width
+ * from the capacity's lower bound (undefined when no mask does): every mask on
+ * machines of up to 12 NUMA nodes, as upstream. On larger ones the search is bounded
+ * like hintMasks; if it runs out, the width it reached is returned (never more than
+ * the true answer).
+ */
+export function narrowestFittingWidth(
+  ids: readonly number[],
+  fits: (mask: NUMAMask) => boolean,
+  capacity?: MaskCapacity,
+  budget = HINT_MASK_BUDGET,
+): number | undefined {
+  const sorted = [...ids].sort((a, b) => a - b);
+  if (examinesEveryMask(sorted.length)) {
+    let narrowest: number | undefined;
+    forEachMask(sorted, (mask) => {
+      if (narrowest === undefined && fits(mask)) narrowest = maskIds(mask).length;
+    });
+    return narrowest;
+  }
+  const from = Math.max(narrowestCapacityWidth(sorted, capacity), 1);
+  if (!Number.isFinite(from)) return undefined;
+  const steps = { left: STEPS_PER_HINT * budget };
+  for (let width = from; width <= sorted.length; width++) {
+    let hit = false;
+    forEachMaskOfWidth(sorted, width, 0n, capacity, steps, (mask) => {
+      hit = fits(mask);
+      return !hit;
+    });
+    if (hit || steps.left <= 0) return width;
+  }
+  return undefined;
+}
+
+/**
+ * The fewest nodes whose best offers reach every need (Infinity when all of them do
+ * not): no mask narrower than this can fit.
+ */
+function narrowestCapacityWidth(ids: readonly number[], capacity: MaskCapacity | undefined): number {
+  if (!capacity) return 1;
+  let width = 0;
+  capacity.needs.forEach((need, d) => {
+    if (need <= 0) return;
+    const offers = ids.map((id) => capacity.offers[d]?.get(id) ?? 0).sort((a, b) => b - a);
+    let sum = 0;
+    let k = 0;
+    while (k < offers.length && sum < need) sum += offers[k++] as number;
+    width = Math.max(width, sum >= need ? k : Infinity);
+  });
+  return width;
+}
+
+/**
+ * Calls visit with the masks of exactly `width` nodes of `pool` (ascending ids) that
+ * contain `required` and that the capacity does not rule out, in upstream's order;
+ * stops when visit returns false or the step allowance runs out.
+ */
+function forEachMaskOfWidth(
+  pool: readonly number[],
+  width: number,
+  required: NUMAMask,
+  capacity: MaskCapacity | undefined,
+  steps: { left: number },
+  visit: (mask: NUMAMask) => boolean,
+): void {
+  const n = pool.length;
+  if (width > n) return;
+  const bits = pool.map((id) => 1n << BigInt(id));
+  const isRequired = bits.map((b) => (b & required) !== 0n);
+  const needsAll = required === 0n || (maskOf(pool) & required) === required;
+  if (!needsAll) return;
+  const dims = capacity?.needs.length ?? 0;
+  const offers = Array.from({ length: dims }, (_, d) => pool.map((id) => capacity?.offers[d]?.get(id) ?? 0));
+  // suffixMax[d][i]: the best single offer among pool[i..]: a cheap bound on what is left to take.
+  const suffixMax = offers.map((row) => {
+    const out = new Array<number>(n + 1).fill(0);
+    for (let i = n - 1; i >= 0; i--) out[i] = Math.max(row[i] as number, out[i + 1] as number);
+    return out;
+  });
+  const needs = capacity?.needs ?? [];
+  const sums = new Array<number>(dims).fill(0);
+  // nextRequired[i]: the first required position at or after i (n when none): a mask cannot skip it.
+  const nextRequired = new Array<number>(n + 1).fill(n);
+  for (let i = n - 1; i >= 0; i--) nextRequired[i] = isRequired[i] ? i : (nextRequired[i + 1] as number);
+
+  let stopped = false;
+  const extend = (start: number, left: number, acc: NUMAMask): void => {
+    if (stopped) return;
+    if (--steps.left < 0) {
+      stopped = true;
+      return;
+    }
+    if (left === 0) {
+      if (nextRequired[start] !== n) return;
+      if (!visit(acc)) stopped = true;
+      return;
+    }
+    for (let d = 0; d < dims; d++) {
+      if ((sums[d] as number) + left * (suffixMax[d]?.[start] as number) < (needs[d] as number)) return;
+    }
+    const last = Math.min(n - left, nextRequired[start] as number);
+    for (let i = start; i <= last && !stopped; i++) {
+      for (let d = 0; d < dims; d++) sums[d] = (sums[d] as number) + (offers[d]?.[i] as number);
+      extend(i + 1, left - 1, acc | (bits[i] as bigint));
+      for (let d = 0; d < dims; d++) sums[d] = (sums[d] as number) - (offers[d]?.[i] as number);
+    }
+  };
+  extend(0, width, 0n);
+}
+
+/** Upstream's order within a width: lexicographic on the ascending node ids. */
+function compareMaskIds(a: NUMAMask, b: NUMAMask): number {
+  const x = maskIds(a);
+  const y = maskIds(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+  }
+  return x.length - y.length;
+}
