@@ -14,3 +14,4 @@ export * from './extension-points/index.js';
 export { Contributions } from './extension-points/contributions.js';
 export * from './machine/index.js';
 export * from './topology/index.js';
+export { PLUGIN_NODE_FLAGS } from './supervisor/plugin-supervisor.js';

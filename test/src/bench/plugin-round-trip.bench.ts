@@ -1,12 +1,18 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { v1alpha1 } from '@kernelet/proto';
+import { podToWire } from '@kernelet/sdk/common';
 import { Writable } from 'node:stream';
-import { AdmitHandler, Contributions, createAgent, createLogger, loadAgentOptions, PluginRegistry, type Agent } from '@kernelet/core';
+import { AdmitHandler, Contributions, createAgent, createLogger, loadAgentOptions, PLUGIN_NODE_FLAGS, PluginRegistry, type Agent } from '@kernelet/core';
 import { makeTempRootDir, ProcessHandle, runtimeArgs, startAgent, startPlugin, type TempRootDir } from '@kernelet/sdk/testing';
 import { fixturePlugin } from '../support/paths.js';
 import { testPod } from '../support/pods.js';
 import { percentile, type Bench, type BenchRow } from './bench.js';
 
 const CALLS = 10_000;
+const ECHO_METHOD = '/kernelet.bench.Echo/Call';
 const REGISTRATIONS = 20;
 
 async function inProcessAgent(root: TempRootDir): Promise<Agent> {
@@ -31,32 +37,76 @@ function waitBound(agent: Agent, name: string): Promise<number> {
   });
 }
 
-async function admitRoundTrip(): Promise<BenchRow[]> {
+/** Times `call` CALLS times after a warm-up; returns the samples in ms. */
+async function timeCalls(call: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 500; i++) await call();
+  const samples: number[] = [];
+  for (let i = 0; i < CALLS; i++) {
+    const started = performance.now();
+    await call();
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+/** Admit round trips through the agent's AdmitHandler to a plugin process started with `nodeFlags`. */
+async function admitSamples(nodeFlags: readonly string[]): Promise<number[]> {
   const root = await makeTempRootDir();
   const agent = await inProcessAgent(root);
-  const plugin = startPlugin(fixturePlugin('trivial-one'), { rootDir: root.path, env: { TRIVIAL_NAME: 'echo' } });
+  const plugin = startPlugin(fixturePlugin('trivial-one'), { rootDir: root.path, env: { TRIVIAL_NAME: 'echo' }, nodeFlags });
   try {
     await waitBound(agent, 'echo');
     const handler = agent.get(Contributions).getAll<AdmitHandler>(AdmitHandler).find((h) => h.name === 'echo');
     if (!handler) throw new Error('echo plugin not bound');
     const pod = testPod('bench');
-    for (let i = 0; i < 500; i++) await handler.admit(pod); // warm-up
-    const samples: number[] = [];
-    for (let i = 0; i < CALLS; i++) {
-      const started = performance.now();
+    return await timeCalls(async () => {
       const result = await handler.admit(pod);
-      samples.push(performance.now() - started);
       if (!result.admit) throw new Error(`unexpected rejection ${JSON.stringify(result)}`);
-    }
-    return [
-      { metric: `Admit round trip p50 (${CALLS} calls)`, value: percentile(samples, 50), unit: 'ms', target: '<= 0.3 ms' },
-      { metric: `Admit round trip p99 (${CALLS} calls)`, value: percentile(samples, 99), unit: 'ms', target: '<= 1 ms' },
-    ];
+    });
   } finally {
     await plugin.kill('SIGKILL');
     await agent.stop();
     await root.remove();
   }
+}
+
+/** The same request bytes to a bare grpc-js server in another process: what gRPC alone costs here. */
+async function transportFloorSamples(): Promise<number[]> {
+  const root = await makeTempRootDir();
+  const socket = join(root.path, 'echo.sock');
+  const server = ProcessHandle.spawnNode(fileURLToPath(new URL('./grpc-echo-server.js', import.meta.url)), [socket, ECHO_METHOD]);
+  const client = new grpc.Client(`unix://${socket}`, grpc.credentials.createInsecure());
+  try {
+    await server.waitForLine((line) => line.raw === 'serving');
+    const request = Buffer.from(v1alpha1.AdmitRequest.encode({ pod: podToWire(testPod('bench')) }).finish());
+    const identity = (b: Buffer): Buffer => b;
+    return await timeCalls(
+      () =>
+        new Promise<Buffer>((resolve, reject) =>
+          client.makeUnaryRequest(ECHO_METHOD, identity, identity, request, new grpc.Metadata(), { deadline: Date.now() + 2000 }, (err, reply) =>
+            err || !reply ? reject(err ?? new Error('no reply')) : resolve(reply),
+          ),
+        ),
+    );
+  } finally {
+    client.close();
+    await server.kill('SIGTERM');
+    await root.remove();
+  }
+}
+
+async function admitRoundTrip(): Promise<BenchRow[]> {
+  const floor = await transportFloorSamples();
+  const thirdParty = await admitSamples([]);
+  const hosted = await admitSamples(PLUGIN_NODE_FLAGS);
+  return [
+    { metric: `gRPC alone: same request to a bare grpc-js server, p50 (${CALLS} calls)`, value: percentile(floor, 50), unit: 'ms' },
+    { metric: 'gRPC alone: p99', value: percentile(floor, 99), unit: 'ms' },
+    { metric: `Admit round trip p50 (${CALLS} calls)`, value: percentile(thirdParty, 50), unit: 'ms', target: '<= 0.3 ms' },
+    { metric: `Admit round trip p99 (${CALLS} calls)`, value: percentile(thirdParty, 99), unit: 'ms', target: '<= 1 ms' },
+    { metric: 'Admit round trip to a plugin under the plugin host\'s V8 flags, p50', value: percentile(hosted, 50), unit: 'ms' },
+    { metric: 'Admit round trip to a plugin under the plugin host\'s V8 flags, p99', value: percentile(hosted, 99), unit: 'ms' },
+  ];
 }
 
 async function registrationLatency(): Promise<BenchRow[]> {
@@ -107,7 +157,10 @@ async function memory(): Promise<BenchRow[]> {
     rows.push({ metric: 'one plugin-host process carrying 4 trivial plugins', value: await rssMiB(hostPid), unit: 'MiB' });
     await shared.kill('SIGTERM');
 
-    const separate: ProcessHandle[] = ['a', 'b', 'c', 'd'].map((n) => startPlugin(fixturePlugin('trivial-one'), { rootDir: root.path, env: { TRIVIAL_NAME: `solo-${n}` } }));
+    // The same V8 flags as the shared host, so the two rows differ only in the process count.
+    const separate: ProcessHandle[] = ['a', 'b', 'c', 'd'].map((n) =>
+      startPlugin(fixturePlugin('trivial-one'), { rootDir: root.path, env: { TRIVIAL_NAME: `solo-${n}` }, nodeFlags: PLUGIN_NODE_FLAGS }),
+    );
     await Promise.all(separate.map((p) => p.waitForLog('plugin serving')));
     await settle();
     let total = 0;
