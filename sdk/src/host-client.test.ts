@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { v1alpha1 } from '@kernelet/proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bindUnixSocket, MAX_UNIX_PATH } from './bind-unix-socket.js';
+import { bindUnixSocket, MAX_UNIX_PATH } from '@kernelet/proto/transport';
 import { connectHost } from './host-client.js';
 
 let base: string;

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { v1alpha1 } from '@kernelet/proto';
 import { podFromWire, type Pod } from './common/index.js';
-import { UnixSocketLinks } from './unix-socket-links.js';
+import { UnixSocketLinks } from '@kernelet/proto/transport';
 
 export interface HostPod {
   pod: Pod;

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_UNIX_PATH } from './bind-unix-socket.js';
+import { MAX_UNIX_PATH } from '@kernelet/proto/transport';
 import { admit, definePlugin } from './define-plugin.js';
 import { createPluginLogger } from './logger.js';
 import { servePlugin, type ServedPlugin } from './serve-plugin.js';

@@ -11,7 +11,7 @@ import {
   sharedAllocationToWire,
   WireError,
 } from './common/index.js';
-import { bindUnixSocket, MAX_UNIX_PATH } from './bind-unix-socket.js';
+import { bindUnixSocket, MAX_UNIX_PATH } from '@kernelet/proto/transport';
 import { servicesOf, type PluginDefinition } from './define-plugin.js';
 import { createPluginLogger, type Logger } from './logger.js';
 import { NotConfiguredError, PluginRuntime } from './plugin-runtime.js';

@@ -6,7 +6,7 @@ import { podToWire } from '@kernelet/sdk/common';
 import type { Startable } from '../agent/lifecycle.js';
 import { AgentOptions } from '../config/agent-options.js';
 import { Logger } from '../logging/logger.js';
-import { bindUnixSocket } from '../net/bind-unix-socket.js';
+import { bindUnixSocket } from '@kernelet/proto/transport';
 import { PodStore } from '../pods/pod-store.js';
 import { hostApiSocketPath } from './host-api-socket.js';
 

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Container } from 'inversify';
 import { pluginregistration, v1alpha1 } from '@kernelet/proto';
+import { MAX_UNIX_PATH, UnixSocketLinks } from '@kernelet/proto/transport';
 import { AdmitHandler } from '../extension-points/admit-handler.js';
 import type { Contributions } from '../extension-points/contributions.js';
 import { HintProvider } from '../extension-points/hint-provider.js';
@@ -10,8 +11,6 @@ import { PodSource } from '../extension-points/pod-source.js';
 import { StatusFunc } from '../extension-points/status-func.js';
 import type { Logger } from '../logging/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
-import { MAX_UNIX_PATH } from '../net/bind-unix-socket.js';
-import { UnixSocketLinks } from '../net/unix-socket-links.js';
 import { isConfigurationRefusal } from './configure-refusal.js';
 import { checkPluginInfo } from './plugin-info.js';
 import { PluginCallError, PluginConnection } from './plugin-connection.js';
@@ -136,7 +135,7 @@ export class PluginRegistry {
     this.watcher.stop();
     for (const record of this.records.values()) this.closeConnections(record);
     this.records.clear();
-    await this.links.remove();
+    this.links.remove();
   }
 
   /** Rescans the directory now (tests and `kernelet plugins` use it to avoid waiting for the period). */
@@ -447,7 +446,7 @@ export class PluginRegistry {
 
   /** A path the kernel accepts for connect(2): sockets deeper than 107 bytes are reached through a short symlink. */
   private async dialablePath(socketPath: string): Promise<string> {
-    const link = await this.links.dialPath(socketPath);
+    const link = this.links.dialPath(socketPath);
     if (link === socketPath) return socketPath;
     this.logger.warn(
       { socket: socketPath, bytes: Buffer.byteLength(socketPath), limit: MAX_UNIX_PATH, link },

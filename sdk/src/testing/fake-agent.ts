@@ -14,7 +14,7 @@ import {
   type TopologyHint,
 } from '../common/index.js';
 import type { AdmitDecision, NodeStatusReport } from '../define-plugin.js';
-import { UnixSocketLinks } from '../unix-socket-links.js';
+import { UnixSocketLinks } from '@kernelet/proto/transport';
 
 export interface FakeAgentOptions {
   /** Overrides of the Configure request (defaults: empty config, node "test-node"). */

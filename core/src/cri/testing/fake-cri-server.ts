@@ -2,7 +2,7 @@
 // sets. Methods it does not implement answer UNIMPLEMENTED, as a real runtime without them does.
 import * as grpc from '@grpc/grpc-js';
 import { runtime } from '@kernelet/proto';
-import { bindUnixSocket } from '../../net/bind-unix-socket.js';
+import { bindUnixSocket } from '@kernelet/proto/transport';
 
 export interface FakeCriOptions {
   socketPath: string;

@@ -10,7 +10,6 @@ import { MAX_UNIX_PATH } from './bind-unix-socket.js';
  * (mkdtemp: unpredictable name, mode 0700, so no other user can swap a link). connect(2)
  * follows the link whatever filesystem either side is on, and keeps working across
  * reconnects. Synchronous, because clients are made synchronously; it is a few local calls.
- * The agent has its twin in core/src/net/unix-socket-links.ts.
  */
 export class UnixSocketLinks {
   private dir: string | undefined;
