@@ -73,6 +73,26 @@ describe('registration refusals', () => {
     await plugin.waitForLog('the agent refused the registration', { reason: entry.lastError });
   });
 
+  it('keeps a refused configuration on the node condition while the agent asks the plugin again', async () => {
+    const refusal = 'reserved CPUs changed; delete cpu_manager_state to switch';
+    const plugin = track(
+      startPlugin(fixturePlugin('sdk-plugin'), {
+        rootDir: root.path,
+        env: { PLUGIN_NAME: 'picky', CONFIGURE_ERROR: refusal, CONFIGURE_SLEEP_MS: '400' },
+      }),
+    );
+    await agent.waitForPlugin('picky', 'rejected');
+    const condition = async () =>
+      ((await (await fetch(agent.url('/node'))).json()) as { status?: { conditions?: { type: string; status: string; message?: string }[] } }).status?.conditions?.find(
+        (c) => c.type === 'PluginRegistrationRefused',
+      );
+    expect(await condition()).toMatchObject({ status: 'True', message: `picky: Configure failed: ${refusal}` });
+    // The agent retries the refused plugin; while that Configure is under way the refusal still stands.
+    await plugin.waitForLine(() => plugin.logs('configure started').length >= 2);
+    await agent.waitForPlugin('picky', 'registering');
+    expect(await condition()).toMatchObject({ status: 'True', message: `picky: Configure failed: ${refusal}` });
+  });
+
   it.each(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL'])(
     'retries a plugin whose Configure fails with %s: a failed registration, not a refused configuration',
     async (code) => {

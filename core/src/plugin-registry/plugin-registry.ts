@@ -82,8 +82,13 @@ interface PluginRecord {
   wasRegistered: boolean;
   /** Why a once-registered plugin was unbound; kept through failed reconnects so operators see the cause, not only the latest refusal. */
   lostReason: string | null;
-  /** The plugin refused the configuration it was sent (Configure answered FAILED_PRECONDITION or INVALID_ARGUMENT): the operator must act. */
-  refusedConfiguration: boolean;
+  /**
+   * The plugin's refusal of the configuration it was sent (Configure answered FAILED_PRECONDITION
+   * or INVALID_ARGUMENT): the operator must act. Kept through retries and failed attempts, so
+   * the node condition does not flap while the agent asks again; cleared when the plugin
+   * registers, is refused for another reason, or its socket goes.
+   */
+  configurationRefusal: string | null;
   busy: boolean;
   retryable: boolean;
   failures: number;
@@ -151,8 +156,7 @@ export class PluginRegistry {
   /** Plugins whose Configure failed and that are still refused, with the plugin's reason (its remedy). */
   refusedConfigurations(): { name: string; reason: string }[] {
     return [...this.records.values()]
-      .filter((r) => r.refusedConfiguration && r.state === 'rejected')
-      .map((r) => ({ name: r.name, reason: r.lastError ?? '' }))
+      .flatMap((r) => (r.configurationRefusal !== null && r.state !== 'registered' ? [{ name: r.name, reason: r.configurationRefusal }] : []))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -322,7 +326,7 @@ export class PluginRegistry {
     record.registeredSince = new Date();
     record.wasRegistered = true;
     record.lostReason = null;
-    record.refusedConfiguration = false;
+    record.configurationRefusal = null;
     this.contributions.addPlugin(name, child);
     this.metrics.pluginRegistrations.inc({ result: 'registered' });
     this.metrics.registeredPlugins.inc();
@@ -356,7 +360,7 @@ export class PluginRegistry {
   private async reject(record: PluginRecord, reason: string, retryable: boolean, refusedConfiguration = false): Promise<void> {
     record.state = 'rejected';
     setError(record, reason);
-    record.refusedConfiguration = refusedConfiguration;
+    record.configurationRefusal = refusedConfiguration ? reason : null;
     this.metrics.pluginRegistrations.inc({ result: 'rejected' });
     this.logger.warn({ plugin: record.name, type: record.type, socket: record.socketPath, reason }, 'plugin registration refused');
     this.scheduleRetry(record, retryable);
@@ -369,7 +373,6 @@ export class PluginRegistry {
   }
 
   private fail(record: PluginRecord, reason: string): void {
-    record.refusedConfiguration = false;
     const lost = record.wasRegistered ? record.lostReason : null;
     record.state = lost ? 'disconnected' : 'failed';
     setError(record, lost ? `${lost}; reconnecting: ${reason}` : reason);
@@ -489,7 +492,7 @@ function newRecord(entry: RegistryEntry): PluginRecord {
     pid: null,
     wasRegistered: false,
     lostReason: null,
-    refusedConfiguration: false,
+    configurationRefusal: null,
     busy: false,
     retryable: false,
     failures: 0,
