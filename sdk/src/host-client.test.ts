@@ -6,21 +6,11 @@ import { v1alpha1 } from '@kernelet/proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bindUnixSocket, MAX_UNIX_PATH } from '@kernelet/proto/transport';
 import { connectHost } from './host-client.js';
+import { withoutTmpdir } from './without-tmpdir.test-helpers.js';
 
 let base: string;
 const cleanups: (() => unknown)[] = [];
 
-/** Runs fn with TMPDIR pointing nowhere: whatever it puts in the temp directory fails. */
-async function withoutTmpdir<T>(fn: () => Promise<T>): Promise<T> {
-  const saved = process.env['TMPDIR'];
-  process.env['TMPDIR'] = join(base, 'no-such-tmp');
-  try {
-    return await fn();
-  } finally {
-    if (saved === undefined) delete process.env['TMPDIR'];
-    else process.env['TMPDIR'] = saved;
-  }
-}
 
 beforeEach(async () => {
   base = await mkdtemp(join(tmpdir(), 'host-'));
@@ -40,7 +30,7 @@ describe('connectHost', () => {
       listPods: (_call, callback) => callback(null, { pods: [], synced: true }),
       terminatePod: (_call, callback) => callback(null, {}),
     } satisfies v1alpha1.HostServer);
-    await withoutTmpdir(() => bindUnixSocket(server, hostSocket));
+    await withoutTmpdir(base, () => bindUnixSocket(server, hostSocket));
     cleanups.push(() => server.forceShutdown());
 
     const host = connectHost(hostSocket, 5000);

@@ -7,21 +7,11 @@ import { admit, definePlugin } from './define-plugin.js';
 import { createPluginLogger } from './logger.js';
 import { servePlugin, type ServedPlugin } from './serve-plugin.js';
 import { registerWithFakeAgent } from './testing/fake-agent.js';
+import { withoutTmpdir } from './without-tmpdir.test-helpers.js';
 
 let base: string;
 const cleanups: (() => unknown)[] = [];
 
-/** Runs fn with TMPDIR pointing nowhere: whatever it puts in the temp directory fails. */
-async function withoutTmpdir<T>(fn: () => Promise<T>): Promise<T> {
-  const saved = process.env['TMPDIR'];
-  process.env['TMPDIR'] = join(base, 'no-such-tmp');
-  try {
-    return await fn();
-  } finally {
-    if (saved === undefined) delete process.env['TMPDIR'];
-    else process.env['TMPDIR'] = saved;
-  }
-}
 
 beforeEach(async () => {
   base = await mkdtemp(join(tmpdir(), 'serve-'));
@@ -37,7 +27,7 @@ describe('servePlugin', () => {
     const socketPath = join(base, 'plugins_registry', `${'long-'.repeat(22)}path.sock`);
     expect(Buffer.byteLength(socketPath)).toBeGreaterThan(MAX_UNIX_PATH + 1);
     const definition = definePlugin({ name: 'long-path', admitHandler: { admit: () => admit() } });
-    const served: ServedPlugin = await withoutTmpdir(() =>
+    const served: ServedPlugin = await withoutTmpdir(base, () =>
       servePlugin(definition, { socketPath, handleSignals: false, logger: createPluginLogger('long-path', 'silent') }),
     );
     cleanups.push(() => served.close());

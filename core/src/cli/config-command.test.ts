@@ -5,22 +5,10 @@ import { FLAG_SPECS } from '../config/flags.js';
 import { helpText } from '../config/help.js';
 import { commands } from './commands.js';
 import { configCommand, printConfiguration } from './config-command.js';
+import { captureOutput } from './capture-output.test-helpers.js';
 
 const fixture = (p: string): string => fileURLToPath(new URL(`../config/fixtures/${p}`, import.meta.url));
 
-function captureOutput(): { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  return { stdout: () => out, stderr: () => err };
-}
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runAgent } from './run-agent.js';
+import { captureOutput } from './capture-output.test-helpers.js';
 
 let dir: string | undefined;
 
@@ -14,19 +15,6 @@ afterEach(async () => {
   dir = undefined;
 });
 
-function captureOutput(): { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  return { stdout: () => out, stderr: () => err };
-}
 
 /** True when something listens on 127.0.0.1:port (a bind fails). */
 async function listening(port: number): Promise<boolean> {

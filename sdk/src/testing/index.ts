@@ -6,3 +6,4 @@ export { ProcessHandle, type LogLine } from './process-handle.js';
 export { AgentProcess, kerneletBin, runtimeArgs, startAgent, type PluginEntry, type StartAgentOptions } from './start-agent.js';
 export { startPlugin, type StartPluginOptions } from './start-plugin.js';
 export { registerWithFakeAgent, type FakeAgentOptions, type FakeAgentSession } from './fake-agent.js';
+export { seededRandom } from './seeded-random.js';

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ProviderHints, TopologyHint } from '@kernelet/sdk/common';
 import { DEFAULT_POLICY_OPTIONS, mergeHints, NUMAInfo, type MergeHintsConfig, type PolicyName } from '@kernelet/core';
+import { seededRandom } from '@kernelet/sdk/testing';
 import { percentile, type Bench, type BenchRow } from './bench.js';
 
 /**
@@ -29,7 +30,7 @@ export const bench: Bench = {
     }
 
     const wide = machine(64);
-    const random = seeded(64);
+    const random = seededRandom(64);
     const realistic = Array.from({ length: 20 }, () => [0, 1, 2, 3].map((p) => realisticHints(random, p)));
     const noShared = Array.from({ length: 20 }, () => [0, 1, 2, 3].map((p) => realisticHints(random, p, true)));
     rows.push(...timedSets('64 NUMA nodes, 4 providers x <= 64 realistic hints', 200, realistic, { policy: 'restricted', numa: wide }, '<= 50 ms'));
@@ -94,13 +95,3 @@ function realisticHints(random: () => number, provider: number, disjoint = false
   return hints.slice(0, 64);
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -8,6 +8,7 @@ import { CPUAllocationError } from '../topology/cpu-assignment.js';
 import { CPUTopology } from '../topology/cpu-topology.js';
 import { DEFAULT_STATIC_POLICY_OPTIONS, FULL_PCPUS_ONLY, parseStaticPolicyOptions } from './policy-options.js';
 import { StaticPolicy } from './policy-static.js';
+import { seededRandom } from '@kernelet/sdk/testing';
 
 type Assignments = Record<string, Record<string, string>>;
 
@@ -305,16 +306,6 @@ function upstreamCPUHints(policy: StaticPolicy, topo: CPUTopology, available: CP
   });
 }
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-function randomSequence(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('StaticPolicy topology hints past 8 NUMA nodes', () => {
   const asData = (hints: TopologyHint[]): [number[], boolean][] => hints.map((h) => [maskIds(h.numaAffinity ?? 0n), h.preferred]);
@@ -328,7 +319,7 @@ describe('StaticPolicy topology hints past 8 NUMA nodes', () => {
   ])('are exactly upstream hints on %s (align-by-socket %s), whatever is free', (topology, alignBySocket) => {
     const policy = policyFor({ topology, numReserved: 0, ...(alignBySocket ? { options: { 'align-by-socket': 'true' } } : {}) });
     const topo = loadTopology(topology);
-    const next = randomSequence(topology.length + (alignBySocket ? 1 : 0));
+    const next = seededRandom(topology.length + (alignBySocket ? 1 : 0));
     for (let round = 0; round < 40; round++) {
       const available = CPUSet.from([...topo.all].filter(() => next() < 0.6));
       const reusable = round % 4 === 0 ? CPUSet.from([...topo.all.difference(available)].filter(() => next() < 0.1)) : CPUSet.EMPTY;
@@ -340,7 +331,7 @@ describe('StaticPolicy topology hints past 8 NUMA nodes', () => {
   it('are exactly upstream hints on a 12-node machine', () => {
     const topo = new CPUTopology(Array.from({ length: 48 }, (_, id) => ({ id, core: id, socket: Math.floor(id / 24), numa: Math.floor(id / 4) })));
     const policy = new StaticPolicy(topo, 0, CPUSet.EMPTY, DEFAULT_STATIC_POLICY_OPTIONS);
-    const next = randomSequence(12);
+    const next = seededRandom(12);
     for (let round = 0; round < 10; round++) {
       const available = CPUSet.from([...topo.all].filter(() => next() < 0.7));
       const request = 1 + Math.floor(next() * 20);

@@ -20,6 +20,7 @@ import {
 import { MemoryState, type NUMANodeMap } from '../state/memory-state.js';
 import { AllocationError, NO_PREFERENCE } from './policy.js';
 import { StaticPolicy } from './policy-static.js';
+import { seededRandom } from '@kernelet/sdk/testing';
 
 interface StateCase {
   name: string;
@@ -204,15 +205,6 @@ function upstreamMemoryHints(state: NUMANodeMap, requests: ReadonlyMap<string, n
   return fitting.map((mask) => `[${maskIds(mask).join(',')}]${maskIds(mask).length === minAffinitySize ? ' preferred' : ''}`);
 }
 
-function randomSequence(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('StaticPolicy hints past 8 NUMA nodes', () => {
   const GiB = 1024 ** 3;
@@ -222,7 +214,7 @@ describe('StaticPolicy hints past 8 NUMA nodes', () => {
   };
 
   it('are exactly upstream hints up to 12 nodes, with groups, single-node assignments and uneven nodes', () => {
-    const next = randomSequence(7);
+    const next = seededRandom(7);
     for (let round = 0; round < 60; round++) {
       const n = 2 + Math.floor(next() * 11);
       const state = evenMachineState(n, 0);
