@@ -66,7 +66,13 @@ describe('plugin registration over plugins_registry', () => {
     expect(agent.running).toBe(true);
     expect(await fetch(agent.url('/healthz')).then((r) => r.text())).toBe('ok');
     // Reconnect attempts against the dead socket keep it disconnected, with the cause still in view.
-    await agent.waitForLog('plugin registration failed', {}, 5000);
+    // Only a failure after the unbind counts: the plugin's first dial may already have failed on the
+    // bind-before-listen race.
+    let unbound = false;
+    await agent.waitForLine((line) => {
+      if (line.json?.['msg'] === 'plugin unbound') unbound = true;
+      return unbound && line.json?.['msg'] === 'plugin registration failed' && line.json['plugin'] === 'phoenix';
+    }, 5000);
     const retried = await agent.waitForPlugin('phoenix', 'disconnected', 5000);
     expect(retried.lastError).toMatch(/^connection lost: .*; reconnecting: GetInfo failed: /);
 
