@@ -97,10 +97,13 @@ describe('registration refusals', () => {
     'retries a plugin whose Configure fails with %s: a failed registration, not a refused configuration',
     async (code) => {
       const plugin = track(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env: { PLUGIN_NAME: 'flaky', CONFIGURE_CODE: code } }));
+      // A failure that names the plugin came after its GetInfo answered: a first dial refused
+      // between the plugin's bind and listen fails too, but nameless and with GetInfo's error.
+      const logged = await agent.waitForLog('plugin registration failed', { plugin: 'flaky' });
+      expect(logged['reason']).toBe(`Configure failed: ${code}: configure fails with ${code}`);
+      expect(logged['retryInMs']).toBeGreaterThan(0);
       const entry = await agent.waitForPlugin('flaky', 'failed');
       expect(entry.lastError).toBe(`Configure failed: ${code}: configure fails with ${code}`);
-      const logged = await agent.waitForLog('plugin registration failed', { plugin: 'flaky' });
-      expect(logged['retryInMs']).toBeGreaterThan(0);
       // Retried with backoff, and never told it was refused.
       await plugin.waitForLine((l) => plugin.logs('configure').length >= 2 && l.json?.['msg'] === 'configure');
       expect(plugin.logs('notify')).toEqual([]);
@@ -119,7 +122,9 @@ describe('registration refusals', () => {
     );
     const notify = await impostor.waitForLog('notify');
     expect(notify).toMatchObject({ pluginRegistered: false, error: `a plugin named twin is already registered from socket ${join(registry(), 'twin.sock')}` });
-    const plugins = await agent.plugins();
+    // The refusal is retried after a backoff (the name may be free by then): between two
+    // attempts the impostor's row is rejected, during one it is registering.
+    const plugins = await agent.waitForPlugins((list) => list.some((p) => p.socket === join(registry(), 'twin-2.sock') && p.state === 'rejected'), 10_000, 'twin-2.sock rejected');
     expect(plugins.filter((p) => p.name === 'twin').map((p) => p.state).sort()).toEqual(['registered', 'rejected']);
     await expectAgentServing();
   });
@@ -192,7 +197,7 @@ describe('garbage in the registry directory', () => {
     expect(Buffer.byteLength(socket)).toBeGreaterThan(108);
     // The plugin must bind it without the temp directory (which may be another filesystem).
     const plugin = track(startPlugin(fixturePlugin(fixture), { rootDir: root.path, env: { PLUGIN_NAME: 'longpath', SOCKET_PATH: socket, TMPDIR: join(root.path, 'no-such-tmp') } }));
-    const entry = await agent.waitForPlugin('longpath', 'registered', 5000);
+    const entry = await agent.waitForPlugin('longpath', 'registered');
     expect(entry).toMatchObject({ socket, endpoint: socket });
     const warning = await agent.waitForLog('plugin socket path is longer than a unix socket address allows; connecting through a short link');
     expect(warning['socket']).toBe(socket);

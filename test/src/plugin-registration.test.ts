@@ -50,7 +50,7 @@ describe('plugin registration over plugins_registry', () => {
     const plugin = track(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'early' } }));
     await plugin.waitForLog('plugin serving');
     const agent = track(await startAgent({ rootDir: root.path }));
-    await agent.waitForPlugin('early', 'registered', 2000);
+    await agent.waitForPlugin('early', 'registered');
     await agent.waitForLog('plugin registered', { plugin: 'early' });
   });
 
@@ -77,7 +77,7 @@ describe('plugin registration over plugins_registry', () => {
     expect(retried.lastError).toMatch(/^connection lost: .*; reconnecting: GetInfo failed: /);
 
     track(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'phoenix' } }));
-    const again = await agent.waitForPlugin('phoenix', 'registered', 5000);
+    const again = await agent.waitForPlugin('phoenix', 'registered');
     expect(again.lastError).toBeNull();
   });
 
@@ -88,16 +88,21 @@ describe('plugin registration over plugins_registry', () => {
     expect((await plugin.kill('SIGTERM')).code).toBe(0);
     await expect(access(socketOf('polite'))).rejects.toThrow();
     await agent.waitForLog('plugin unbound', { plugin: 'polite', reason: 'socket removed' });
-    expect((await agent.plugins()).some((p) => p.name === 'polite')).toBe(false);
+    // The unbind may come from the dropped connection, before the watcher sees the socket gone and drops the row.
+    await agent.waitForPlugins((list) => !list.some((p) => p.name === 'polite'), 5000, 'no polite row');
   });
 
   it('is registered again by a restarted agent, with no action from the plugin', async () => {
     const first = track(await startAgent({ rootDir: root.path }));
     const plugin = track(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'steady' } }));
     await first.waitForPlugin('steady', 'registered');
+    // The plugin's own line may still be on its way when the agent already shows it registered.
+    await plugin.waitForLog('registered with the agent');
+    const beforeRestart = plugin.mark();
     await first.kill('SIGTERM');
     const second = track(await startAgent({ rootDir: root.path }));
-    await second.waitForPlugin('steady', 'registered', 3000);
+    await second.waitForPlugin('steady', 'registered');
+    await plugin.waitForLogAfter(beforeRestart, 'registered with the agent');
     expect(plugin.logs('registered with the agent')).toHaveLength(2);
     expect(plugin.running).toBe(true);
   });
@@ -105,11 +110,12 @@ describe('plugin registration over plugins_registry', () => {
   it('recreates its socket when it is deleted while the plugin runs', async () => {
     const agent: AgentProcess = track(await startAgent({ rootDir: root.path }));
     const plugin = track(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'stubborn' } }));
-    await agent.waitForPlugin('stubborn', 'registered');
+    const first = await agent.waitForPlugin('stubborn', 'registered');
     const { rm } = await import('node:fs/promises');
     await rm(socketOf('stubborn'));
     await plugin.waitForLog('registration socket was removed; creating it again', {}, 5000);
     await agent.waitForLog('plugin unbound', { plugin: 'stubborn' });
-    await agent.waitForPlugin('stubborn', 'registered', 5000);
+    // Registered again over the new socket: a later registration than the one before the removal.
+    await agent.waitForPlugins((list) => list.some((p) => p.name === 'stubborn' && p.state === 'registered' && p.registeredSince !== first.registeredSince), 10_000, 'stubborn registered again');
   });
 });

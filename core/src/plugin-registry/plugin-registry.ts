@@ -98,6 +98,18 @@ interface PluginRecord {
   container?: Container;
 }
 
+/** Why a plugin whose socket went was unbound: it left on purpose (a plugin stopping gracefully removes its socket). */
+export const SOCKET_REMOVED = 'socket removed';
+
+/**
+ * Whether admission still expects a plugin back: it registered from this socket, is not
+ * registered now, and did not leave on purpose. A graceful stop removes the socket and then
+ * drops the connection, and either may be seen first: the unbind's reason says which it was.
+ */
+export function expectedBack(record: { wasRegistered: boolean; state: PluginState; lostReason: string | null }): boolean {
+  return record.wasRegistered && record.state !== 'registered' && record.lostReason !== SOCKET_REMOVED;
+}
+
 const PROBE_TIMEOUT_MS = 1000;
 /** How long a crashed plugin whose socket vanished is still expected back (its restart re-creates the socket). */
 const RESTART_GRACE_MS = 3000;
@@ -160,10 +172,13 @@ export class PluginRegistry {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Names of plugins that registered from a socket that is still there but are not registered now. */
+  /**
+   * Names of plugins admission expects back (see expectedBack): from a socket still there, or
+   * for a moment after a crashed plugin's socket went (its restart binds it again).
+   */
   lost(): string[] {
     const now = Date.now();
-    const names = new Set([...this.records.values()].filter((r) => r.wasRegistered && r.state !== 'registered').map((r) => r.name));
+    const names = new Set([...this.records.values()].filter(expectedBack).map((r) => r.name));
     for (const [name, until] of this.restarting) {
       if (until < now || [...this.records.values()].some((r) => r.name === name && r.state === 'registered')) this.restarting.delete(name);
       else names.add(name);
@@ -203,8 +218,8 @@ export class PluginRegistry {
       if (present.has(path)) continue;
       // A crashed plugin's socket removed by its own restart (unlink, then bind) is not a
       // plugin leaving on purpose: keep expecting it for a moment.
-      if (record.wasRegistered && record.state !== 'registered' && record.name) this.restarting.set(record.name, Date.now() + RESTART_GRACE_MS);
-      if (record.state === 'registered') this.unbind(record, 'socket removed');
+      if (expectedBack(record) && record.name) this.restarting.set(record.name, Date.now() + RESTART_GRACE_MS);
+      if (record.state === 'registered') this.unbind(record, SOCKET_REMOVED);
       this.closeConnections(record);
       this.records.delete(path);
     }
@@ -409,7 +424,7 @@ export class PluginRegistry {
           // dropped connection can be seen first, and must not make a deliberate exit look like a crash.
           const socketGone = await access(record.socketPath).then(() => false, () => true);
           if (record.state !== 'registered' || record.serviceConnection !== connection) return;
-          this.unbind(record, socketGone ? 'socket removed' : 'connection lost: the plugin does not answer');
+          this.unbind(record, socketGone ? SOCKET_REMOVED : 'connection lost: the plugin does not answer');
         });
       });
     };

@@ -50,10 +50,26 @@ export class ProcessHandle {
     return this.lines.flatMap((l) => (l.json && (msg === undefined || l.json['msg'] === msg) ? [l.json] : []));
   }
 
+  /**
+   * Where the output is now: a line counts as after the mark only if it arrives later. Take it
+   * before the action whose log lines a test waits for, so an identical line logged earlier (an
+   * earlier registration, retry or sync) cannot satisfy the wait. A line the child wrote before
+   * the action but not read yet would still count as later: first wait for the last line that
+   * must come before the mark.
+   */
+  mark(): number {
+    return this.lines.length;
+  }
+
   /** Resolves with the first line (already seen or yet to come) that matches. */
   waitForLine(match: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
+    return this.waitForLineAfter(0, match, timeoutMs);
+  }
+
+  /** Resolves with the first line after the mark (see mark()) that matches. */
+  waitForLineAfter(mark: number, match: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
     return new Promise((resolve, reject) => {
-      let seen = 0;
+      let seen = mark;
       const check = () => {
         for (; seen < this.lines.length; seen++) {
           const line = this.lines[seen] as LogLine;
@@ -79,10 +95,12 @@ export class ProcessHandle {
 
   /** Waits for a JSON log line with this msg whose fields include the given ones. */
   waitForLog(msg: string, fields: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<Record<string, unknown>> {
-    return this.waitForLine(
-      (l) => l.json?.['msg'] === msg && Object.entries(fields).every(([k, v]) => JSON.stringify(l.json?.[k]) === JSON.stringify(v)),
-      timeoutMs,
-    ).then((l) => l.json as Record<string, unknown>);
+    return this.waitForLogAfter(0, msg, fields, timeoutMs);
+  }
+
+  /** Waits for a JSON log line after the mark (see mark()) with this msg whose fields include the given ones. */
+  waitForLogAfter(mark: number, msg: string, fields: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    return this.waitForLineAfter(mark, (l) => isLog(l, msg, fields), timeoutMs).then((l) => l.json as Record<string, unknown>);
   }
 
   async kill(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -94,4 +112,8 @@ export class ProcessHandle {
       clearTimeout(timer);
     }
   }
+}
+
+function isLog(line: LogLine, msg: string, fields: Record<string, unknown>): boolean {
+  return line.json?.['msg'] === msg && Object.entries(fields).every(([k, v]) => JSON.stringify(line.json?.[k]) === JSON.stringify(v));
 }

@@ -64,15 +64,24 @@ export class AgentProcess extends ProcessHandle {
 
   /** Polls /plugins until a plugin with this name (or socket path) is in the state. */
   async waitForPlugin(nameOrSocket: string, state: string, timeoutMs = 10_000): Promise<PluginEntry> {
+    const wanted = (p: PluginEntry) => (p.name === nameOrSocket || p.socket === nameOrSocket) && p.state === state;
+    const entries = await this.waitForPlugins((list) => list.some(wanted), timeoutMs, `plugin ${nameOrSocket} ${state}`);
+    return entries.find(wanted) as PluginEntry;
+  }
+
+  /**
+   * Polls /plugins until the list satisfies the check (e.g. a row is gone, or a state came with
+   * the error expected from a later attempt); resolves with that list.
+   */
+  async waitForPlugins(check: (entries: PluginEntry[]) => boolean, timeoutMs = 10_000, what = 'the expected /plugins'): Promise<PluginEntry[]> {
     const deadline = Date.now() + timeoutMs;
     let last: PluginEntry[] = [];
     while (Date.now() < deadline) {
       last = await this.plugins().catch(() => []);
-      const entry = last.find((p) => (p.name === nameOrSocket || p.socket === nameOrSocket) && p.state === state);
-      if (entry) return entry;
+      if (check(last)) return last;
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error(`plugin ${nameOrSocket} not ${state} within ${timeoutMs}ms; /plugins: ${JSON.stringify(last)}`);
+    throw new Error(`${what} not seen within ${timeoutMs}ms; /plugins: ${JSON.stringify(last)}`);
   }
 }
 

@@ -60,7 +60,8 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('a killed %s runtime', (r
     await waitReady(a, 'True', 30_000);
     const during = await a.waitForPod('during', (p) => mainStatus(p)?.state?.running !== undefined, 30_000, 'running after recovery');
     expect(during.status?.phase).toBe('Running');
-    const after = await a.pod('steady');
+    // Once it shows running again (a runtime coming back may report it otherwise for a moment): the same container, never restarted.
+    const after = await a.waitForPod('steady', (p) => mainStatus(p)?.state?.running !== undefined, 30_000, 'running after recovery');
     expect(mainStatus(after)?.containerID).toBe(mainStatus(before)?.containerID);
     expect(mainStatus(after)?.restartCount).toBe(0);
     expect(mainStatus(after)?.state?.running?.startedAt).toBe(mainStatus(before)?.state?.running?.startedAt);

@@ -157,7 +157,7 @@ describe.each(RUNTIMES)('static pods on %s', (runtime) => {
     await a.waitForPod('allowed', running, 30_000, 'running');
     await a.waitForPod('fits', running, 30_000, 'running');
     expect((await a.runtimeState(rejected.metadata?.uid ?? '')).sandboxes).toBe(0);
-    const rejection = a.process.logs('pod rejected').find((l) => l['reason'] === 'OutOfcpu');
+    const rejection = await a.process.waitForLog('pod rejected', { reason: 'OutOfcpu' });
     expect(rejection).toMatchObject({ pod: `default/big-node-a`, handler: 'predicates' });
 
     // nodeSelector against the node's labels (--node-labels and the built-in ones), host ports
