@@ -52,10 +52,13 @@ export class PodAdmission implements AdmissionSteps {
             this.settings.deadlineMs,
           );
           if (!(answer instanceof Map)) throw new TypeError(`${method} answered ${describeValue(answer)}, not a map of resource hints`);
-          this.settings.logger.debug(
-            { plugin: provider.name, method, containerName, durationMs: elapsed(started), hints: summarize(answer) },
-            'topology hints',
-          );
+          // Summarizing every hint costs more than the merge on large machines: only when it is logged.
+          if (this.settings.logger.isLevelEnabled('debug')) {
+            this.settings.logger.debug(
+              { plugin: provider.name, method, containerName, durationMs: elapsed(started), hints: summarize(answer) },
+              'topology hints',
+            );
+          }
           return { ok: true as const, answer };
         } catch (err) {
           this.callFailed(provider, method, err, started, containerName);
