@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
-import { RegistryWatcher, type RegistryEntry } from './registry-watcher.js';
+import { fileIdentity, RegistryWatcher, type RegistryEntry } from './registry-watcher.js';
 
 let dir: string;
 let watcher: RegistryWatcher;
@@ -57,6 +57,15 @@ afterEach(async () => {
   watcher.stop();
   await Promise.all(servers.splice(0).map((s) => (s.listening ? close(s) : undefined)));
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('fileIdentity', () => {
+  it('tells a socket bound again on a reused inode number from the one before it', () => {
+    const before = { dev: 2049n, ino: 131n, birthtimeNs: 1_700_000_000_000_000_000n };
+    expect(fileIdentity({ ...before })).toBe(fileIdentity(before));
+    expect(fileIdentity({ ...before, birthtimeNs: before.birthtimeNs + 1n })).not.toBe(fileIdentity(before));
+    expect(fileIdentity({ ...before, ino: 132n })).not.toBe(fileIdentity(before));
+  });
 });
 
 describe('RegistryWatcher', () => {

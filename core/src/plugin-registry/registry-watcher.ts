@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type BigIntStats, type FSWatcher } from 'node:fs';
 import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logging/logger.js';
@@ -8,8 +8,9 @@ export interface RegistryEntry {
   path: string;
   kind: 'socket' | 'other';
   /**
-   * Device and inode: changes when the file is replaced (a restarted plugin binds a new
-   * socket), not when a live socket is chmod-ed, chown-ed or touched.
+   * Device, inode and birth time: changes when the file is replaced (a restarted plugin
+   * binds a new socket, which a filesystem may give the inode number just freed), not when
+   * a live socket is chmod-ed, chown-ed or touched.
    */
   identity: string;
 }
@@ -100,15 +101,15 @@ export class RegistryWatcher {
       if (name.startsWith('.')) continue;
       const path = join(dir, name);
       try {
-        const own = await lstat(path);
+        const own = await lstat(path, { bigint: true });
         if (own.isDirectory()) {
           await this.walk(path, entries, dirs);
           continue;
         }
         // A symlink counts as what it points to (upstream stats through it); a dangling one is no socket.
-        const target = own.isSymbolicLink() ? await stat(path).catch(() => own) : own;
+        const target = own.isSymbolicLink() ? await stat(path, { bigint: true }).catch(() => own) : own;
         if (target.isDirectory()) continue;
-        entries.push({ path, kind: target.isSocket() ? 'socket' : 'other', identity: `${target.dev}:${target.ino}` });
+        entries.push({ path, kind: target.isSocket() ? 'socket' : 'other', identity: fileIdentity(target) });
       } catch {
         // Removed between readdir and lstat: the next scan sees it gone.
       }
@@ -143,4 +144,9 @@ export class RegistryWatcher {
       }
     }
   }
+}
+
+/** See RegistryEntry.identity. */
+export function fileIdentity(stats: Pick<BigIntStats, 'dev' | 'ino' | 'birthtimeNs'>): string {
+  return `${stats.dev}:${stats.ino}:${stats.birthtimeNs}`;
 }
