@@ -51,13 +51,20 @@ export function maskHas(mask: NUMAMask, id: number): boolean {
 /**
  * Calls fn with every non-empty subset of ids, smallest subsets first and, within a
  * size, in lexicographic order of the ids (the order upstream's IterateBitMasks uses).
+ * fn also gets the subset's ids, ascending, so it need not read them from the mask:
+ * the array is reused for the next subset (copy it to keep it).
  */
-export function forEachMask(ids: readonly number[], fn: (mask: NUMAMask) => void): void {
+export function forEachMask(ids: readonly number[], fn: (mask: NUMAMask, ids: readonly number[]) => void): void {
   const sorted = [...ids].sort((a, b) => a - b);
   const bits = sorted.map((id) => 1n << BigInt(id));
+  const chosen: number[] = [];
   const choose = (start: number, left: number, acc: NUMAMask): void => {
-    if (left === 0) return fn(acc);
-    for (let i = start; i <= bits.length - left; i++) choose(i + 1, left - 1, acc | (bits[i] as bigint));
+    if (left === 0) return fn(acc, chosen);
+    for (let i = start; i <= bits.length - left; i++) {
+      chosen.push(sorted[i] as number);
+      choose(i + 1, left - 1, acc | (bits[i] as bigint));
+      chosen.pop();
+    }
   };
   for (let size = 1; size <= bits.length; size++) choose(0, size, 0n);
 }
