@@ -17,6 +17,7 @@ import {
   podQOSClass,
   type Container,
   type MachineInfo,
+  type MaskTest,
   type NUMAMask,
   type Pod,
   type ProviderHints,
@@ -267,8 +268,8 @@ export class StaticPolicy implements Policy {
     const uid = podUID(pod);
     const types = [...requests.keys()];
     const requestFit = new RequestFit(machineState, requests, this.reusable.get(uid));
-    const allocatableFits = (mask: NUMAMask): boolean => requestFit.allocatableFits(mask);
-    const fits = (mask: NUMAMask): boolean => requestFit.fits(mask);
+    const allocatableFits: MaskTest = (mask, maskNodeIds) => requestFit.allocatableFits(mask, maskNodeIds);
+    const fits: MaskTest = (mask, maskNodeIds) => requestFit.fits(mask, maskNodeIds);
     const offers = (field: 'free' | 'allocatable'): Map<number, number>[] =>
       types.map((type) => new Map(ids.map((id) => [id, machineState.get(id)?.memoryMap.get(type)?.[field] ?? 0])));
     const needs = (reuse: boolean): number[] =>

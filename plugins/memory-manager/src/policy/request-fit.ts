@@ -5,7 +5,8 @@
  * The hint search asks this for every candidate mask (thousands per call on machines
  * with 16 or 64 nodes), and the plugin host runs without V8's optimizing compiler: so
  * the amounts and the group facts are copied into arrays indexed by node id up front,
- * each mask's node ids are read once, and a test allocates nothing beyond that list.
+ * each mask's node ids are read at most once (the search passes those it built), and a
+ * test allocates nothing.
  */
 import { maskIds, maskOf, type NUMAMask } from '@kernelet/sdk/common';
 
@@ -64,17 +65,19 @@ export class RequestFit {
     this.anyAssigned = anyAssigned;
   }
 
-  /** Every requested type adds up, over the mask's nodes, to the request in allocatable memory. */
-  allocatableFits(mask: NUMAMask): boolean {
-    return this.reaches(this.allocatable, maskIds(mask), undefined);
+  /**
+   * Every requested type adds up, over the mask's nodes, to the request in allocatable
+   * memory. `ids` are the mask's node ids, when the caller has them already.
+   */
+  allocatableFits(mask: NUMAMask, ids: readonly number[] = maskIds(mask)): boolean {
+    return this.reaches(this.allocatable, ids, undefined);
   }
 
   /**
    * The hint test: allocatable and free memory (plus what the pod's init containers
    * left on exactly these nodes) reach the request, and the mask keeps the group rule.
    */
-  fits(mask: NUMAMask): boolean {
-    const ids = maskIds(mask);
+  fits(mask: NUMAMask, ids: readonly number[] = maskIds(mask)): boolean {
     return this.reaches(this.allocatable, ids, undefined) && this.keepsGroups(mask, ids) && this.reaches(this.free, ids, this.reusable?.get(mask));
   }
 
