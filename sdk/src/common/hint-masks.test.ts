@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HINT_MASK_BUDGET, hintMasks, narrowestFittingWidth, type MaskCapacity } from './hint-masks.js';
+import { seededRandom } from '../testing/seeded-random.js';
+import { HINT_MASK_BUDGET, hintMasks, narrowestFittingWidth, type HintMaskSearch, type MaskCapacity } from './hint-masks.js';
 import { forEachMask, maskCount, maskIds, maskOf, type NUMAMask } from './numa-mask.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -20,7 +21,98 @@ function bruteForce(ids: readonly number[], fits: (m: NUMAMask) => boolean): NUM
   return out;
 }
 
+/** The subsets of `width` ids of the ascending `pool`, in upstream's order. */
+function subsetsOfWidth(pool: readonly number[], width: number): NUMAMask[] {
+  if (width === 0) return [0n];
+  const out: NUMAMask[] = [];
+  pool.forEach((id, i) => {
+    if (pool.length - i >= width) for (const rest of subsetsOfWidth(pool.slice(i + 1), width - 1)) out.push(maskOf([id]) | rest);
+  });
+  return out;
+}
+
+const upstreamOrder = (a: NUMAMask, b: NUMAMask): number => {
+  const [x, y] = [maskIds(a), maskIds(b)];
+  const i = x.findIndex((id, k) => id !== y[k]);
+  return i < 0 ? x.length - y.length : (x[i] as number) - (y[i] as number);
+};
+
+/**
+ * hintMasks on a large machine as its documentation states it, width by width with no
+ * step allowance (tests only): every fitting mask built from the pool in upstream's
+ * order, then the extra ones; the first width that fits cut at the budget, a wider one
+ * taken whole or ending the search; all nodes last.
+ */
+function referenceHintMasks(search: HintMaskSearch): NUMAMask[] {
+  const ids = [...search.ids].sort((a, b) => a - b);
+  const budget = search.budget ?? HINT_MASK_BUDGET;
+  const required = search.required ?? 0n;
+  const fits = (mask: NUMAMask) => (mask & required) === required && search.fits(mask, maskIds(mask));
+  const found: NUMAMask[] = [];
+  for (let width = Math.max(1, maskCount(required)); width <= ids.length; width++) {
+    const pool = width === 1 ? ids : [...(search.multiNodeIds ?? ids)].sort((a, b) => a - b);
+    const built = subsetsOfWidth(pool, width).filter(fits);
+    const extras = (search.extraMasks ?? []).filter((m) => maskCount(m) === width && !built.includes(m) && fits(m));
+    const room = budget - found.length;
+    const level = [...built, ...new Set(extras)].slice(0, found.length > 0 ? room + 1 : room);
+    if (found.length > 0 && level.length > room) break;
+    found.push(...level.sort(upstreamOrder));
+    if (found.length >= budget) break;
+  }
+  const all = maskOf(ids);
+  if (!found.includes(all) && fits(all)) found.push(all);
+  return found;
+}
+
 describe('hintMasks', () => {
+  it('on large machines matches its stated rule on random searches (pools, required nodes, extra masks, budgets)', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const next = seededRandom(seed);
+      const int = (n: number) => Math.floor(next() * n);
+      const n = 13 + int(12);
+      const free = range(n).map(() => int(5));
+      const need = 1 + int(10);
+      // A test the capacity bounds, with a fifth of the masks refused for other reasons (as a group rule would).
+      const refused = BigInt(int(5));
+      const fits = (mask: NUMAMask, maskNodeIds: readonly number[]) =>
+        maskNodeIds.reduce((sum, id) => sum + (free[id] ?? 0), 0) >= need && ((mask * 2654435761n) >> 7n) % 5n !== refused;
+      const extraMasks = Array.from({ length: int(4) }, () => maskOf(Array.from({ length: 1 + int(3) }, () => int(n))));
+      if (next() < 0.2) extraMasks.push(maskOf(range(n)));
+      // At most 6 multi-node ids: the search takes at most 25 + 6 * 2^6 steps, under the
+      // smallest budget's allowance, so the stated rule alone decides.
+      const search: HintMaskSearch = {
+        ids: range(n),
+        fits,
+        capacity: { offers: [new Map(free.map((f, id) => [id, f]))], needs: [need] },
+        required: next() < 0.3 ? maskOf([int(n)]) : 0n,
+        multiNodeIds: range(n).filter(() => next() < 0.35).slice(0, 6),
+        extraMasks,
+        budget: 10 + int(50),
+      };
+      expect(hintMasks(search), `seed ${seed}`).toEqual(referenceHintMasks(search));
+    }
+  });
+
+  it('passes every test the ids of the mask it asks about', () => {
+    for (const n of [8, 16, 64]) {
+      const asked: [NUMAMask, number[]][] = [];
+      const free = range(n).map((id) => (id % 3) + 1);
+      const { ids, capacity } = capacityCase(free, 4);
+      hintMasks({
+        ids,
+        capacity,
+        fits: (mask, maskNodeIds) => {
+          asked.push([mask, [...maskNodeIds]]);
+          return maskNodeIds.reduce((sum, id) => sum + (free[id] ?? 0), 0) >= 4;
+        },
+        extraMasks: [maskOf([1, 5]), maskOf([2, 3, 7])],
+        multiNodeIds: range(n).filter((id) => id % 2 === 0),
+      });
+      expect(asked.length).toBeGreaterThan(0);
+      for (const [mask, maskNodeIds] of asked) expect(maskNodeIds).toEqual(maskIds(mask));
+    }
+  });
+
   it.each([1, 4, 8, 12])('offers exactly every fitting mask, in upstream order, on %i NUMA nodes', (n) => {
     const free = range(n).map((i) => (i * 7) % 5);
     const search = capacityCase(free, 6);
@@ -65,6 +157,12 @@ describe('hintMasks', () => {
     expect(masks.length).toBe(1 + 62 + 1);
     expect(masks.slice(1, 63).every((ids) => ids.length === 3 && ids.includes(17) && ids.includes(40))).toBe(true);
     expect(masks.at(-1)).toEqual(range(64));
+  });
+
+  it('cuts the first fitting width at the budget before trying the extra masks', () => {
+    const { ids, fits, capacity } = capacityCase(range(16).map(() => 4), 1);
+    const masks = hintMasks({ ids, fits, capacity, extraMasks: [maskOf([15])], budget: 10 });
+    expect(masks.map(maskIds)).toEqual([...range(10).map((id) => [id]), range(16)]);
   });
 
   it('builds only masks that hold the required nodes', () => {

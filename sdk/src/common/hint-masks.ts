@@ -35,16 +35,22 @@ export interface MaskCapacity {
   needs: readonly number[];
 }
 
+/**
+ * The exact test: the provider would offer this mask as a hint. The search passes the
+ * mask's node ids, ascending, as it built them, so a test run thousands of times per
+ * call need not read them from the mask; the array may be reused once the test returns.
+ */
+export type MaskTest = (mask: NUMAMask, ids: readonly number[]) => boolean;
+
 export interface HintMaskSearch {
-  /** Every NUMA node id of the machine. */
+  /** Every NUMA node id of the machine, each once. */
   ids: readonly number[];
-  /** The exact test: the provider would offer this mask as a hint. */
-  fits(mask: NUMAMask): boolean;
+  fits: MaskTest;
   /** Bounds the search on large machines (recommended: without it every mask of a width is tried). */
   capacity?: MaskCapacity;
   /** Nodes every offered mask must contain (large machines: the search only builds such masks). */
   required?: NUMAMask;
-  /** Nodes a mask of two or more nodes may be built from (default: all); on large machines only. */
+  /** Nodes a mask of two or more nodes may be built from, each once (default: all); on large machines only. */
   multiNodeIds?: readonly number[];
   /** Masks tried as well, at their width, whatever multiNodeIds says (e.g. existing NUMA groups). */
   extraMasks?: readonly NUMAMask[];
@@ -74,8 +80,8 @@ export function hintMasks(search: HintMaskSearch): NUMAMask[] {
   const required = search.required ?? 0n;
   const found: NUMAMask[] = [];
   if (examinesEveryMask(ids.length)) {
-    forEachMask(ids, (mask) => {
-      if ((mask & required) === required && search.fits(mask)) found.push(mask);
+    forEachMask(ids, (mask, maskNodeIds) => {
+      if ((mask & required) === required && search.fits(mask, maskNodeIds)) found.push(mask);
     });
     return found;
   }
@@ -83,33 +89,35 @@ export function hintMasks(search: HintMaskSearch): NUMAMask[] {
   const narrowest = Math.max(narrowestCapacityWidth(ids, search.capacity), maskIds(required).length, 1);
   if (!Number.isFinite(narrowest)) return found;
   const all = maskOf(ids);
-  const seen = new Set<NUMAMask>();
+  const multiNodePool = [...(search.multiNodeIds ?? ids)].sort((a, b) => a - b);
+  const extras = (search.extraMasks ?? []).map((mask) => ({ mask, ids: maskIds(mask) }));
   const steps = { left: STEPS_PER_HINT * budget };
   let foundWidth = false;
   for (let width = narrowest; width <= ids.length && steps.left > 0; width++) {
-    const pool = width === 1 ? ids : [...(search.multiNodeIds ?? ids)].sort((a, b) => a - b);
-    const extras = (search.extraMasks ?? []).filter((m) => maskIds(m).length === width && (m & required) === required);
     // The first width that fits is cut at the budget; a wider one is taken whole or not at all.
     const room = budget - found.length;
     const cap = foundWidth ? room + 1 : room;
     const level: NUMAMask[] = [];
-    const inLevel = new Set<NUMAMask>();
-    const take = (mask: NUMAMask): boolean => {
-      if (!inLevel.has(mask) && search.fits(mask)) {
-        inLevel.add(mask);
-        level.push(mask);
-      }
+    // The masks built are distinct and come in upstream's order; an extra one may repeat one, or need sorting in.
+    forEachMaskOfWidth(width === 1 ? ids : multiNodePool, width, required, search.capacity, steps, (mask, maskNodeIds) => {
+      if (search.fits(mask, maskNodeIds)) level.push(mask);
       return level.length < cap;
-    };
-    forEachMaskOfWidth(pool, width, required, search.capacity, steps, take);
-    for (const mask of extras) if (level.length >= cap || !take(mask)) break;
+    });
+    let tookExtra = false;
+    for (const extra of extras) {
+      if (level.length >= cap) break;
+      if (extra.ids.length !== width || (extra.mask & required) !== required) continue;
+      if (!level.includes(extra.mask) && search.fits(extra.mask, extra.ids)) {
+        level.push(extra.mask);
+        tookExtra = true;
+      }
+    }
     if (foundWidth && (level.length > room || steps.left <= 0)) break;
-    found.push(...level.sort(compareMaskIds));
-    for (const mask of level) seen.add(mask);
+    for (const mask of tookExtra ? inUpstreamOrder(level) : level) found.push(mask);
     if (level.length > 0) foundWidth = true;
     if (found.length >= budget) break;
   }
-  if (!seen.has(all) && (all & required) === required && search.fits(all)) found.push(all);
+  if (!found.includes(all) && (all & required) === required && search.fits(all, maskIds(all))) found.push(all);
   return found;
 }
 
@@ -122,15 +130,15 @@ export function hintMasks(search: HintMaskSearch): NUMAMask[] {
  */
 export function narrowestFittingWidth(
   ids: readonly number[],
-  fits: (mask: NUMAMask) => boolean,
+  fits: MaskTest,
   capacity?: MaskCapacity,
   budget = HINT_MASK_BUDGET,
 ): number | undefined {
   const sorted = [...ids].sort((a, b) => a - b);
   if (examinesEveryMask(sorted.length)) {
     let narrowest: number | undefined;
-    forEachMask(sorted, (mask) => {
-      if (narrowest === undefined && fits(mask)) narrowest = maskIds(mask).length;
+    forEachMask(sorted, (mask, maskNodeIds) => {
+      if (narrowest === undefined && fits(mask, maskNodeIds)) narrowest = maskNodeIds.length;
     });
     return narrowest;
   }
@@ -139,8 +147,8 @@ export function narrowestFittingWidth(
   const steps = { left: STEPS_PER_HINT * budget };
   for (let width = from; width <= sorted.length; width++) {
     let hit = false;
-    forEachMaskOfWidth(sorted, width, 0n, capacity, steps, (mask) => {
-      hit = fits(mask);
+    forEachMaskOfWidth(sorted, width, 0n, capacity, steps, (mask, maskNodeIds) => {
+      hit = fits(mask, maskNodeIds);
       return !hit;
     });
     if (hit || steps.left <= 0) return width;
@@ -168,8 +176,9 @@ function narrowestCapacityWidth(ids: readonly number[], capacity: MaskCapacity |
 
 /**
  * Calls visit with the masks of exactly `width` nodes of `pool` (ascending ids) that
- * contain `required` and that the capacity does not rule out, in upstream's order;
- * stops when visit returns false or the step allowance runs out.
+ * contain `required` and that the capacity does not rule out, in upstream's order,
+ * and with their ids (an array reused for the next mask); stops when visit returns
+ * false or the step allowance runs out.
  */
 function forEachMaskOfWidth(
   pool: readonly number[],
@@ -177,7 +186,7 @@ function forEachMaskOfWidth(
   required: NUMAMask,
   capacity: MaskCapacity | undefined,
   steps: { left: number },
-  visit: (mask: NUMAMask) => boolean,
+  visit: MaskTest,
 ): void {
   const n = pool.length;
   if (width > n) return;
@@ -199,6 +208,8 @@ function forEachMaskOfWidth(
   const nextRequired = new Array<number>(n + 1).fill(n);
   for (let i = n - 1; i >= 0; i--) nextRequired[i] = isRequired[i] ? i : (nextRequired[i + 1] as number);
 
+  // chosen[k]: the id of the k-th node of the mask being built.
+  const chosen = new Array<number>(width).fill(0);
   let stopped = false;
   const extend = (start: number, left: number, acc: NUMAMask): void => {
     if (stopped) return;
@@ -208,7 +219,7 @@ function forEachMaskOfWidth(
     }
     if (left === 0) {
       if (nextRequired[start] !== n) return;
-      if (!visit(acc)) stopped = true;
+      if (!visit(acc, chosen)) stopped = true;
       return;
     }
     for (let d = 0; d < dims; d++) {
@@ -216,6 +227,7 @@ function forEachMaskOfWidth(
     }
     const last = Math.min(n - left, nextRequired[start] as number);
     for (let i = start; i <= last && !stopped; i++) {
+      chosen[width - left] = pool[i] as number;
       for (let d = 0; d < dims; d++) sums[d] = (sums[d] as number) + (offers[d]?.[i] as number);
       extend(i + 1, left - 1, acc | (bits[i] as bigint));
       for (let d = 0; d < dims; d++) sums[d] = (sums[d] as number) - (offers[d]?.[i] as number);
@@ -224,10 +236,15 @@ function forEachMaskOfWidth(
   extend(0, width, 0n);
 }
 
-/** Upstream's order within a width: lexicographic on the ascending node ids. */
-function compareMaskIds(a: NUMAMask, b: NUMAMask): number {
-  const x = maskIds(a);
-  const y = maskIds(b);
+/** The masks in upstream's order within a width: lexicographic on the ascending node ids. */
+function inUpstreamOrder(masks: readonly NUMAMask[]): NUMAMask[] {
+  return masks
+    .map((mask) => ({ mask, ids: maskIds(mask) }))
+    .sort((a, b) => compareIds(a.ids, b.ids))
+    .map(({ mask }) => mask);
+}
+
+function compareIds(x: readonly number[], y: readonly number[]): number {
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
     if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
   }

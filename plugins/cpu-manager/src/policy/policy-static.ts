@@ -405,20 +405,23 @@ export class StaticPolicy implements Policy {
    */
   generateCPUTopologyHints(available: CPUSet, reusable: CPUSet, request: number): TopologyHint[] {
     const numaNodes = this.topo.numaNodes;
-    const availablePerNUMA = new Map<number, number>(numaNodes.map((n) => [n, 0]));
+    // By NUMA node id: an array for the test run on every candidate mask, a Map for the capacity bound.
+    const availableByNode: number[] = [];
+    for (const n of numaNodes) availableByNode[n] = 0;
     for (const cpu of available) {
       const n = this.topo.info(cpu).numa;
-      availablePerNUMA.set(n, (availablePerNUMA.get(n) ?? 0) + 1);
+      availableByNode[n] = (availableByNode[n] ?? 0) + 1;
     }
+    const availablePerNUMA = new Map<number, number>(numaNodes.map((n) => [n, availableByNode[n] ?? 0]));
     const required = maskOf([...reusable].map((cpu) => this.topo.info(cpu).numa));
     const masks = hintMasks({
       ids: numaNodes,
       required,
       capacity: { offers: [availablePerNUMA], needs: [request - reusable.size] },
-      fits: (mask) => {
+      fits: (mask, maskNodeIds) => {
         if ((mask & required) !== required) return false;
         let matching = reusable.size;
-        for (const n of maskIds(mask)) matching += availablePerNUMA.get(n) ?? 0;
+        for (const n of maskNodeIds) matching += availableByNode[n] ?? 0;
         return matching >= request;
       },
     });

@@ -17,6 +17,7 @@ import {
   podQOSClass,
   type Container,
   type MachineInfo,
+  type MaskTest,
   type NUMAMask,
   type Pod,
   type ProviderHints,
@@ -35,6 +36,7 @@ import {
 } from '../state/machine-state.js';
 import { MEMORY, type Block, type ContainerMemoryAssignments, type MemoryType, type NUMANodeMap, type State, type StateReader } from '../state/memory-state.js';
 import { AllocationError, NO_PREFERENCE, type Policy } from './policy.js';
+import { RequestFit } from './request-fit.js';
 import {
   RequestError,
   containerMemoryRequests,
@@ -265,15 +267,9 @@ export class StaticPolicy implements Policy {
     const ids = [...machineState.keys()].sort((a, b) => a - b);
     const uid = podUID(pod);
     const types = [...requests.keys()];
-    const allocatableFits = (mask: NUMAMask): boolean => {
-      const maskNodes = maskIds(mask);
-      return [...requests].every(([type, size]) => sum(machineState, maskNodes, type, 'allocatable') >= size);
-    };
-    const fits = (mask: NUMAMask): boolean => {
-      if (!allocatableFits(mask) || groupViolation(machineState, mask)) return false;
-      const maskNodes = maskIds(mask);
-      return [...requests].every(([type, size]) => sum(machineState, maskNodes, type, 'free') + this.reusableMemory(uid, mask, type) >= size);
-    };
+    const requestFit = new RequestFit(machineState, requests, this.reusable.get(uid));
+    const allocatableFits: MaskTest = (mask, maskNodeIds) => requestFit.allocatableFits(mask, maskNodeIds);
+    const fits: MaskTest = (mask, maskNodeIds) => requestFit.fits(mask, maskNodeIds);
     const offers = (field: 'free' | 'allocatable'): Map<number, number>[] =>
       types.map((type) => new Map(ids.map((id) => [id, machineState.get(id)?.memoryMap.get(type)?.[field] ?? 0])));
     const needs = (reuse: boolean): number[] =>
@@ -379,18 +375,6 @@ export class StaticPolicy implements Policy {
 
 export function podUID(pod: Pod): string {
   return pod.metadata?.uid ?? '';
-}
-
-/**
- * Why hints should leave these nodes out under the group rule, or undefined: what
- * allocationViolation refuses, and a single node of a group (upstream's calculateHints
- * offers a grouped node only as part of its group).
- */
-function groupViolation(machineState: NUMANodeMap, mask: NUMAMask): string | undefined {
-  const ids = maskIds(mask);
-  const single = ids.length === 1 ? machineState.get(ids[0] as number) : undefined;
-  if (single && single.cells.length > 1) return `NUMA node ${ids[0]} is part of the group [${single.cells.join(',')}]`;
-  return allocationViolation(machineState, mask);
 }
 
 /**
