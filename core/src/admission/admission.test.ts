@@ -7,6 +7,15 @@ function pod(name: string, requests: Record<string, string> = {}): Pod {
   return { metadata: { name, uid: name }, spec: { containers: [{ name: 'c', resources: { requests } }] } };
 }
 
+/** A pod with one app container, a sidecar and a regular init container after it. */
+function sidecarPod(name: string, app: string, sidecar: string, init: string): Pod {
+  const requests = (cpu: string) => ({ resources: { requests: { cpu } } });
+  return {
+    metadata: { name, uid: name },
+    spec: { containers: [{ name: 'c', ...requests(app) }], initContainers: [{ name: 'side', restartPolicy: 'Always', ...requests(sidecar) }, { name: 'init', ...requests(init) }] },
+  };
+}
+
 const allocatable = new Map([
   ['cpu', Quantity.parse('2')],
   ['memory', Quantity.parse('4Gi')],
@@ -26,6 +35,11 @@ describe('podFitsResources', () => {
     ['extended resource', pod('p', { 'example.com/gpu': '2' }), [], 'OutOfexample.com/gpu', undefined],
     ['extended resource the node does not advertise is ignored', pod('p', { 'other.io/thing': '5' }), [], undefined, undefined],
     ['BestEffort fits while pods remain', pod('p'), [pod('a', { cpu: '2' })], undefined, undefined],
+    // Sidecars count with the app containers and with the init containers after them.
+    ['sidecar adds to the app containers', sidecarPod('p', '1500m', '1', '100m'), [], 'OutOfcpu', "Node didn't have enough resource: cpu, requested: 2500, used: 0, capacity: 2000"],
+    ['init container after a sidecar counts with it', sidecarPod('p', '100m', '500m', '1600m'), [], 'OutOfcpu', "Node didn't have enough resource: cpu, requested: 2100, used: 0, capacity: 2000"],
+    ['admitted sidecar pod uses apps + sidecars', pod('p', { cpu: '1' }), [sidecarPod('a', '600m', '500m', '100m')], 'OutOfcpu', "Node didn't have enough resource: cpu, requested: 1000, used: 1100, capacity: 2000"],
+    ['sidecar pod that fits', sidecarPod('p', '1', '500m', '1500m'), [], undefined, undefined],
   ])('%s', (_name, p, admitted, reason, message) => {
     const [first] = podFitsResources(p, admitted, allocatable);
     expect(first ? insufficientReason(first) : undefined).toBe(reason);

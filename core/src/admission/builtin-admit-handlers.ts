@@ -62,18 +62,3 @@ export class SysctlAdmitHandler implements AdmitHandler {
     return admitted;
   }
 }
-
-/**
- * Restartable init containers (sidecars, restartPolicy Always on an init container) are not
- * run by kernelet yet; such a pod is rejected as upstream does when the feature is off.
- */
-@injectable()
-export class InitContainerRestartPolicyAdmitHandler implements AdmitHandler {
-  readonly name = 'init-container-restart-policy';
-
-  async admit(pod: Pod): Promise<AdmitResult> {
-    const sidecar = (pod.spec?.initContainers ?? []).find((c) => c.restartPolicy !== undefined);
-    if (sidecar) return rejected('InitContainerRestartPolicyForbidden', `Init container "${sidecar.name}" may not have a non-default restartPolicy`);
-    return admitted;
-  }
-}

@@ -49,8 +49,11 @@ export function podsTable(pods: readonly Pod[], now: number): string {
   const header = ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'MESSAGE'];
   const rows = pods.map((p) => {
     const statuses = p.status?.containerStatuses ?? [];
-    const ready = statuses.filter((s) => s.ready).length;
-    const total = p.spec?.containers?.length ?? statuses.length;
+    // Sidecars count as containers of the pod, as kubectl counts them.
+    const sidecars = new Set((p.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+    const sidecarStatuses = (p.status?.initContainerStatuses ?? []).filter((s) => sidecars.has(s.name));
+    const ready = [...sidecarStatuses.filter((s) => s.started === true), ...statuses].filter((s) => s.ready).length;
+    const total = (p.spec?.containers?.length ?? statuses.length) + sidecars.size;
     const restarts = [...statuses, ...(p.status?.initContainerStatuses ?? [])].reduce((n, s) => n + (s.restartCount ?? 0), 0);
     const since = Date.parse(String(p.status?.startTime ?? p.metadata?.creationTimestamp ?? ''));
     return [
@@ -72,11 +75,14 @@ export function podsTable(pods: readonly Pod[], now: number): string {
 export function podStatusText(pod: Pod): string {
   let reason = pod.status?.reason || pod.status?.phase || 'Pending';
   const inits = pod.status?.initContainerStatuses ?? [];
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
   let initializing = false;
   inits.forEach((s, i) => {
     if (initializing) return;
     const t = s.state?.terminated;
     if (t && t.exitCode === 0) return;
+    // A sidecar that started has done its part of the initialization.
+    if (sidecars.has(s.name) && s.started === true) return;
     initializing = true;
     if (t) reason = `Init:${t.reason || (t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode}`)}`;
     else if (s.state?.waiting?.reason && s.state.waiting.reason !== 'PodInitializing') reason = `Init:${s.state.waiting.reason}`;

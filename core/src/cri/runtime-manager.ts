@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Backoff } from '../pods/backoff.js';
 import { hashContainer } from '../pods/container-hash.js';
 import { computePodActions, type PodActions } from '../pods/pod-actions.js';
-import { isHostNetwork, LABEL_POD_UID, podGracePeriodSeconds, podKey, podLogDirName } from '../pods/pod-naming.js';
+import { hasRestartableInitContainer, isHostNetwork, isRestartableInitContainer, LABEL_POD_UID, podGracePeriodSeconds, podKey, podLogDirName } from '../pods/pod-naming.js';
 import type { PodRuntime, PodSyncResult, PodVolumes } from '../pods/pod-runtime.js';
 import type { WaitingReason } from '../pods/pod-status.js';
 import { findContainerStatus, type RuntimePod, type RuntimePodStatus } from '../pods/runtime-status.js';
@@ -19,6 +19,7 @@ import { HookRunner, type LifecycleHandler } from './lifecycle-hooks.js';
 import type { RuntimeService } from './runtime-service.js';
 import { groupRuntimePods, type RuntimeStatusReader } from './runtime-status-reader.js';
 import { podSandboxConfig } from './sandbox-config.js';
+import { TerminationOrdering } from './termination-ordering.js';
 
 /** The shortest grace a container gets after its preStop hook (upstream minimumGracePeriodInSeconds). */
 export const MINIMUM_GRACE_PERIOD_SECONDS = 2;
@@ -151,7 +152,7 @@ export class RuntimeManager implements PodRuntime {
     }
     if (!sandboxId) return;
 
-    const start = async (container: Container, kind: 'init' | 'app'): Promise<boolean> => {
+    const start = async (container: Container, kind: 'init' | 'sidecar' | 'app'): Promise<boolean> => {
       try {
         this.checkBackoff(pod, container, status);
         await this.startContainer(pod, container, sandboxId, sandboxConfig, status, podIPs, volumes, log);
@@ -169,13 +170,15 @@ export class RuntimeManager implements PodRuntime {
       }
     };
 
-    if (actions.nextInitContainerToStart) {
-      const init = actions.nextInitContainerToStart;
+    for (const index of actions.initContainersToStart) {
+      const init = pod.spec?.initContainers?.[index];
+      if (!init) continue;
       // Keep only the last run of this init container (upstream pruneInitContainersBeforeStart).
       const older = status.containers.filter((c) => c.name === init.name && c.state === 'exited').slice(1);
       await this.removeContainers(older.map((c) => c.id));
-      await start(init, 'init');
-      return;
+      const sidecar = isRestartableInitContainer(init);
+      // A sidecar that cannot start now is retried on a later sync; a regular init container blocks what follows it.
+      if (!(await start(init, sidecar ? 'sidecar' : 'init')) && !sidecar) return;
     }
     for (const index of actions.containersToStart) {
       const container = pod.spec?.containers?.[index];
@@ -295,11 +298,13 @@ export class RuntimeManager implements PodRuntime {
   async killPod(pod: Pod | undefined, running: RuntimePod | RuntimePodStatus, gracePeriodOverrideSeconds?: number): Promise<void> {
     const containers = running.containers.filter((c) => c.state === 'running' || c.state === 'unknown' || c.state === 'created');
     const errors: Error[] = [];
+    // With sidecars, app containers stop first, then the sidecars in reverse order (upstream killContainersWithSyncResult).
+    const ordering = pod && hasRestartableInitContainer(pod) ? new TerminationOrdering(pod, containers.map((c) => c.name)) : undefined;
     await Promise.all(
       containers.map((c) => {
         const spec = [...(pod?.spec?.containers ?? []), ...(pod?.spec?.initContainers ?? [])].find((s) => s.name === c.name);
         const annotated = 'preStopHandler' in c || 'terminationGracePeriodSeconds' in c ? c : undefined;
-        return this.killContainer(pod, c.id, c.name, spec, gracePeriodOverrideSeconds, undefined, annotated).catch((e: Error) => errors.push(e));
+        return this.killContainer(pod, c.id, c.name, spec, gracePeriodOverrideSeconds, undefined, annotated, ordering).catch((e: Error) => errors.push(e));
       }),
     );
     for (const sandbox of running.sandboxes) {
@@ -312,7 +317,11 @@ export class RuntimeManager implements PodRuntime {
     if (errors.length > 0) throw new Error(`failed to stop pod ${running.namespace}/${running.name}: ${errors.map(errorText).join('; ')}`);
   }
 
-  /** Stops one container: its preStop hook first, within the grace period, then StopContainer with what is left (at least 2 s). */
+  /**
+   * Stops one container: its preStop hook first, within the grace period; then, in a pod
+   * with sidecars, it waits its turn with what is left of it; then StopContainer with what
+   * is left (at least 2 s).
+   */
   async killContainer(
     pod: Pod | undefined,
     containerId: string,
@@ -321,6 +330,7 @@ export class RuntimeManager implements PodRuntime {
     gracePeriodOverrideSeconds: number | undefined,
     reason?: string,
     annotated?: { terminationGracePeriodSeconds?: number; preStopHandler?: string },
+    ordering?: TerminationOrdering,
   ): Promise<void> {
     let grace = pod ? podGracePeriodSeconds(pod) : (annotated?.terminationGracePeriodSeconds ?? 30);
     if (pod?.metadata?.deletionGracePeriodSeconds !== undefined) grace = pod.metadata.deletionGracePeriodSeconds;
@@ -343,10 +353,12 @@ export class RuntimeManager implements PodRuntime {
       abort.abort();
       grace -= Math.floor((performance.now() - started) / 1000);
     }
+    if (ordering) grace -= await ordering.waitForTurn(name, Math.min(grace, gracePeriodOverrideSeconds ?? grace));
     if (grace < MINIMUM_GRACE_PERIOD_SECONDS) grace = MINIMUM_GRACE_PERIOD_SECONDS;
     if (gracePeriodOverrideSeconds !== undefined) grace = gracePeriodOverrideSeconds;
     log.debug({ gracePeriodSeconds: grace, reason }, 'stopping container');
     await this.runtimeService.stopContainer(containerId, grace);
+    ordering?.containerStopped(name);
   }
 
   async removePod(uid: string): Promise<void> {

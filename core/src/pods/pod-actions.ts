@@ -1,6 +1,6 @@
 import type { Container, Pod } from '@kernelet/sdk/common';
 import { hashContainer } from './container-hash.js';
-import { restartPolicy } from './pod-naming.js';
+import { isRestartableInitContainer, restartPolicy } from './pod-naming.js';
 import { findContainerStatus, type RuntimeContainerStatus, type RuntimePodStatus } from './runtime-status.js';
 
 export type KillReason = 'Unknown' | 'DefinitionChanged' | 'InitFailed';
@@ -21,8 +21,11 @@ export interface PodActions {
   sandboxId: string;
   /** The attempt number of the sandbox to create. */
   attempt: number;
-  /** The init container to start next (init containers run one at a time, in order). */
-  nextInitContainerToStart?: Container;
+  /**
+   * Indexes into spec.initContainers, in spec order: the next init container to run, and
+   * the sidecars (restartable init containers) to start again.
+   */
+  initContainersToStart: number[];
   /** Indexes into spec.containers. */
   containersToStart: number[];
   /** By container ID. */
@@ -38,13 +41,17 @@ export function podSandboxChanged(status: RuntimePodStatus): { changed: boolean;
   return { changed: false, attempt: latest.attempt, sandboxId: latest.id };
 }
 
-/** upstream ShouldContainerBeRestarted. */
+/**
+ * upstream ShouldContainerBeRestarted. A sidecar is restarted whatever the pod's restart
+ * policy: its own restartPolicy (Always) is the one that counts.
+ */
 export function shouldContainerBeRestarted(container: Container, pod: Pod, status: RuntimePodStatus): boolean {
   if (pod.metadata?.deletionTimestamp) return false;
   const current = findContainerStatus(status, container.name);
   if (!current) return true;
   if (current.state === 'running') return false;
   if (current.state === 'unknown' || current.state === 'created') return true;
+  if (isRestartableInitContainer(container)) return true;
   const policy = restartPolicy(pod);
   if (policy === 'Never') return false;
   if (policy === 'OnFailure' && current.exitCode === 0) return false;
@@ -57,29 +64,99 @@ export function isInitContainerFailed(status: RuntimeContainerStatus): boolean {
   return status.state === 'unknown';
 }
 
+/** Whether an app container was ever created: the pod got past its init containers once (upstream hasAnyRegularContainerCreated). */
+export function hasAnyRegularContainerCreated(pod: Pod, status: RuntimePodStatus): boolean {
+  return (pod.spec?.containers ?? []).some((c) => {
+    const state = findContainerStatus(status, c.name)?.state;
+    return state === 'created' || state === 'running' || state === 'exited';
+  });
+}
+
+function specChanged(container: Container, current: RuntimeContainerStatus): boolean {
+  return current.hash !== '' && current.hash !== hashContainer(container);
+}
+
 /**
- * The init container to run next: the last failed one (to retry it), the one after the last
- * that succeeded, or the first; done when all succeeded or an app container already runs.
- * `last` is the status of the failed init container, if one failed.
+ * Fills in what the init containers need (upstream computeInitContainerActions) and says
+ * whether the pod is initialized. Init containers go in order: a regular one must exit 0
+ * before the next starts; a sidecar must be running (started: there are no startup probes)
+ * before the next starts, and from then on it is restarted whenever it is not running or
+ * its spec changed, whatever the pod's restart policy. The last status of each init
+ * container is what counts, walking back from the last one, as completed init containers
+ * may have been removed. Once an app container was created or runs, only sidecars are looked at.
+ * A regular init container that failed under restartPolicy Never stops the pod.
  */
-export function findNextInitContainerToRun(pod: Pod, status: RuntimePodStatus): { last?: RuntimeContainerStatus; next?: Container; done: boolean } {
+export function computeInitContainerActions(pod: Pod, status: RuntimePodStatus, actions: PodActions): boolean {
   const inits = pod.spec?.initContainers ?? [];
-  if (inits.length === 0) return { done: true };
-  for (const c of pod.spec?.containers ?? []) {
-    if (findContainerStatus(status, c.name)?.state === 'running') return { done: true };
-  }
+  if (inits.length === 0) return true;
+  let initialized = (pod.spec?.containers ?? []).some((c) => {
+    const state = findContainerStatus(status, c.name)?.state;
+    // An exited app container proves nothing: after a reboot every container has exited and the new sandbox starts over.
+    return state === 'created' || state === 'running';
+  });
+  // Whether the init containers before the one looked at have (at some point) all been run.
+  let earlierDone = initialized;
+  const restartOnFailure = restartPolicy(pod) !== 'Never';
+  const toStart: number[] = [];
+  const kill = (current: RuntimeContainerStatus, container: Container, message: string, reason: KillReason): void => {
+    actions.containersToKill.set(current.id, { name: container.name, container, message, reason });
+  };
+
   for (let i = inits.length - 1; i >= 0; i--) {
     const init = inits[i] as Container;
-    const s = findContainerStatus(status, init.name);
-    if (s && isInitContainerFailed(s)) return { last: s, next: init, done: false };
+    const sidecar = isRestartableInitContainer(init);
+    const current = findContainerStatus(status, init.name);
+    if (!current) {
+      // Its status was removed after it ran: only a sidecar needs to be running again.
+      if (earlierDone && sidecar) toStart.push(i);
+      continue;
+    }
+    if (earlierDone && !sidecar) continue;
+    const last = i === inits.length - 1;
+    switch (current.state) {
+      case 'created':
+        // Created and started are one step: one stuck in created failed to start.
+        toStart.push(i);
+        break;
+      case 'running':
+        if (!sidecar) break; // wait for it to finish
+        if (last) initialized = true;
+        else if (!earlierDone) toStart.push(i + 1);
+        if (specChanged(init, current)) {
+          kill(current, init, `Init container ${init.name} definition changed`, 'DefinitionChanged');
+          toStart.push(i);
+        }
+        break;
+      case 'exited':
+        if (sidecar) {
+          toStart.push(i);
+        } else if (isInitContainerFailed(current)) {
+          if (!restartOnFailure) {
+            actions.killPod = true;
+            actions.initContainersToStart = [];
+            return false;
+          }
+          toStart.push(i);
+        } else if (last) {
+          initialized = true;
+        } else {
+          toStart.push(i + 1);
+        }
+        break;
+      default:
+        if (!sidecar && !restartOnFailure) {
+          actions.killPod = true;
+          actions.initContainersToStart = [];
+          return false;
+        }
+        kill(current, init, `Init container is in "unknown" state, try killing it before restart`, 'Unknown');
+        toStart.push(i);
+    }
+    earlierDone = true;
   }
-  for (let i = inits.length - 1; i >= 0; i--) {
-    const s = findContainerStatus(status, (inits[i] as Container).name);
-    if (!s) continue;
-    if (s.state === 'running') return { done: false };
-    if (s.state === 'exited') return i === inits.length - 1 ? { done: true } : { next: inits[i + 1] as Container, done: false };
-  }
-  return { next: inits[0] as Container, done: false };
+  if (!earlierDone) toStart.push(0);
+  actions.initContainersToStart = toStart.reverse();
+  return initialized;
 }
 
 function containerSucceeded(container: Container, status: RuntimePodStatus): boolean {
@@ -88,11 +165,11 @@ function containerSucceeded(container: Container, status: RuntimePodStatus): boo
 }
 
 /**
- * Compares the pod spec with what runs and says what to do (upstream computePodActions, the
- * path without sidecar containers): (re)create the sandbox and start over when it is missing
- * or not ready; run init containers one by one, each to success; then start the app
+ * Compares the pod spec with what runs and says what to do (upstream computePodActions):
+ * (re)create the sandbox and start over when it is missing or not ready; run the init
+ * containers in order (computeInitContainerActions); once initialized, start the app
  * containers that should run by the restart policy, restart those whose spec changed, and
- * stop the pod when nothing is left to run.
+ * stop the pod when no app container is left to run (sidecars alone do not keep it).
  */
 export function computePodActions(pod: Pod, status: RuntimePodStatus): PodActions {
   const sandbox = podSandboxChanged(status);
@@ -101,6 +178,7 @@ export function computePodActions(pod: Pod, status: RuntimePodStatus): PodAction
     createSandbox: sandbox.changed,
     sandboxId: sandbox.sandboxId,
     attempt: sandbox.attempt,
+    initContainersToStart: [],
     containersToStart: [],
     containersToKill: new Map(),
   };
@@ -115,38 +193,20 @@ export function computePodActions(pod: Pod, status: RuntimePodStatus): PodAction
       return actions;
     }
     const toStart = containers.flatMap((c, i) => (policy === 'OnFailure' && containerSucceeded(c, status) ? [] : [i]));
-    if (toStart.length === 0 && findNextInitContainerToRun(pod, status).done) {
+    if (toStart.length === 0 && hasAnyRegularContainerCreated(pod, status)) {
       actions.createSandbox = false;
       return actions;
     }
     if (inits.length > 0) {
-      actions.nextInitContainerToStart = inits[0] as Container;
+      actions.initContainersToStart = [0];
       return actions;
     }
     actions.containersToStart = toStart;
     return actions;
   }
 
-  const init = findNextInitContainerToRun(pod, status);
-  if (!init.done) {
-    if (init.next) {
-      const failed = init.last !== undefined && isInitContainerFailed(init.last);
-      if (failed && policy === 'Never') {
-        actions.killPod = true;
-      } else {
-        if (init.last && init.last.state === 'unknown') {
-          actions.containersToKill.set(init.last.id, {
-            name: init.next.name,
-            container: init.next,
-            message: `Init container is in "unknown" state, try killing it before restart`,
-            reason: 'Unknown',
-          });
-        }
-        actions.nextInitContainerToStart = init.next;
-      }
-    }
-    return actions;
-  }
+  const initialized = computeInitContainerActions(pod, status, actions);
+  if (actions.killPod || !initialized) return actions;
 
   let keep = 0;
   containers.forEach((container, index) => {
@@ -165,7 +225,7 @@ export function computePodActions(pod: Pod, status: RuntimePodStatus): PodAction
       }
       return;
     }
-    if (current.hash !== '' && current.hash !== hashContainer(container)) {
+    if (specChanged(container, current)) {
       actions.containersToStart.push(index);
       actions.containersToKill.set(current.id, {
         name: current.name,
@@ -177,6 +237,10 @@ export function computePodActions(pod: Pod, status: RuntimePodStatus): PodAction
     }
     keep++;
   });
-  if (keep === 0 && actions.containersToStart.length === 0) actions.killPod = true;
+  if (keep === 0 && actions.containersToStart.length === 0) {
+    actions.killPod = true;
+    // Sidecars alone do not keep the pod: they are stopped, not restarted.
+    actions.initContainersToStart = [];
+  }
   return actions;
 }

@@ -1,7 +1,7 @@
 import { readFile, mkdir, rmdir, writeFile, readdir, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod, QOSClass } from '@kernelet/sdk/common';
-import { containerLimits, podQOSClass, podRequests } from '@kernelet/sdk/common';
+import { containerLimits, podLimits, podQOSClass, podRequests } from '@kernelet/sdk/common';
 import type { Logger } from '../logging/logger.js';
 import { MIN_SHARES, milliCPUToQuota, milliCPUToShares, milliValue, value } from '../cri/container-resources.js';
 
@@ -31,25 +31,14 @@ export interface PodResourceConfig {
 
 export function podResourceConfig(pod: Pod, options: Pick<CgroupOptions, 'cpuCFSQuota' | 'cpuPeriodUs' | 'podPidsLimit'>): PodResourceConfig {
   const requests = podRequests(pod);
+  // Summed and maxed as upstream PodLimits does (sidecars add to the app containers and to the init containers after them).
+  const limits = podLimits(pod);
   const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let cpuLimitMilli = 0;
-  let memoryLimit = 0;
-  let allCpu = containers.length > 0;
-  let allMemory = containers.length > 0;
-  for (const c of pod.spec?.containers ?? []) {
-    const limits = containerLimits(c);
-    if (limits.has('cpu')) cpuLimitMilli += milliValue(limits.get('cpu'));
-    else allCpu = false;
-    if (limits.has('memory')) memoryLimit += value(limits.get('memory'));
-    else allMemory = false;
-  }
-  for (const c of pod.spec?.initContainers ?? []) {
-    const limits = containerLimits(c);
-    if (limits.has('cpu')) cpuLimitMilli = Math.max(cpuLimitMilli, milliValue(limits.get('cpu')));
-    else allCpu = false;
-    if (limits.has('memory')) memoryLimit = Math.max(memoryLimit, value(limits.get('memory')));
-    else allMemory = false;
-  }
+  // A pod limit is set only when every container has one.
+  const allCpu = containers.length > 0 && containers.every((c) => containerLimits(c).has('cpu'));
+  const allMemory = containers.length > 0 && containers.every((c) => containerLimits(c).has('memory'));
+  const cpuLimitMilli = milliValue(limits.get('cpu'));
+  const memoryLimit = value(limits.get('memory'));
   const qos = podQOSClass(pod);
   return {
     cpuShares: qos === 'BestEffort' ? MIN_SHARES : milliCPUToShares(milliValue(requests.get('cpu'))),

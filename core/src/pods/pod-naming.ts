@@ -1,4 +1,4 @@
-import type { Pod } from '@kernelet/sdk/common';
+import type { Container, Pod } from '@kernelet/sdk/common';
 
 /** Labels and annotations the kubelet puts on sandboxes and containers (upstream kuberuntime/labels.go). */
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
@@ -58,6 +58,19 @@ export function podGracePeriodSeconds(pod: Pod): number {
 export function restartPolicy(pod: Pod): 'Always' | 'OnFailure' | 'Never' {
   const policy = pod.spec?.restartPolicy;
   return policy === 'OnFailure' || policy === 'Never' ? policy : 'Always';
+}
+
+/**
+ * An init container with restartPolicy Always: a sidecar, started in init order and kept
+ * running beside the app containers (upstream IsRestartableInitContainer).
+ */
+export function isRestartableInitContainer(container: Container): boolean {
+  return container.restartPolicy === 'Always';
+}
+
+/** Whether the pod has a sidecar (upstream HasRestartableInitContainer). */
+export function hasRestartableInitContainer(pod: Pod): boolean {
+  return (pod.spec?.initContainers ?? []).some(isRestartableInitContainer);
 }
 
 /** Creation time in ms (0 when unknown): admission orders pods by it. */

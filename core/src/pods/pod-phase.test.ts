@@ -7,13 +7,14 @@ const waiting: NonNullable<ContainerStatus['state']> = { waiting: { reason: 'Con
 const exited = (exitCode: number): NonNullable<ContainerStatus['state']> => ({ terminated: { exitCode, finishedAt: '2026-01-01T00:00:01Z' } });
 
 function st(name: string, state: NonNullable<ContainerStatus['state']>, lastExit?: number): ContainerStatus {
-  return { name, image: 'i', imageID: '', ready: false, restartCount: 0, state, ...(lastExit !== undefined ? { lastState: exited(lastExit) } : {}) };
+  return { name, image: 'i', imageID: '', ready: false, restartCount: 0, started: state.running !== undefined, state, ...(lastExit !== undefined ? { lastState: exited(lastExit) } : {}) };
 }
 
+/** An init container whose name starts with "side" is a sidecar (restartPolicy Always). */
 function pod(restartPolicy: string, apps: string[], inits: string[] = [], source?: string): Pod {
   return {
     metadata: { name: 'p', namespace: 'default', uid: 'u', ...(source ? { annotations: { 'kubernetes.io/config.source': source } } : {}) },
-    spec: { restartPolicy, initContainers: inits.map((name) => ({ name })), containers: apps.map((name) => ({ name })) },
+    spec: { restartPolicy, initContainers: inits.map((name) => ({ name, ...(name.startsWith('side') ? { restartPolicy: 'Always' } : {}) })), containers: apps.map((name) => ({ name })) },
   };
 }
 
@@ -36,6 +37,20 @@ const cases: [string, Pod, ContainerStatus[], boolean, PodPhase][] = [
   ['terminal regular pod, all stopped, one failed', pod('Always', ['a', 'b']), [st('a', exited(0)), st('b', exited(137))], true, 'Failed'],
   ['terminal regular pod, all succeeded', pod('Always', ['a']), [st('a', exited(0))], true, 'Succeeded'],
   ['terminal static pod keeps the restart-policy phase', pod('Always', ['a'], [], 'file'), [st('a', exited(137))], true, 'Running'],
+  // Sidecars (restartable init containers), as upstream getPhase.
+  ['sidecar not started yet', pod('Never', ['a'], ['side']), [st('side', waiting), st('a', waiting)], false, 'Pending'],
+  ['sidecar running but not started (startup pending)', pod('Never', ['a'], ['side']), [{ ...st('side', running), started: false }, st('a', waiting)], false, 'Pending'],
+  ['sidecar running, init after it running', pod('Never', ['a'], ['side', 'i']), [st('side', running), st('i', running), st('a', waiting)], false, 'Pending'],
+  ['sidecar and app running', pod('Never', ['a'], ['side']), [st('side', running), st('a', running)], false, 'Running'],
+  ['Never, app succeeded, sidecar still running', pod('Never', ['a'], ['side']), [st('side', running), st('a', exited(0))], false, 'Running'],
+  ['Never, app succeeded, sidecar stopped (137): Succeeded', pod('Never', ['a'], ['side']), [st('side', exited(137)), st('a', exited(0))], false, 'Succeeded'],
+  ['Never, app failed, sidecar stopped (0): Failed', pod('Never', ['a'], ['side']), [st('side', exited(0)), st('a', exited(1))], false, 'Failed'],
+  ['OnFailure, app succeeded, sidecar stopped: Succeeded', pod('OnFailure', ['a'], ['side']), [st('side', exited(1)), st('a', exited(0))], false, 'Succeeded'],
+  ['sidecar restarting (crash loop) while the app runs', pod('Always', ['a'], ['side']), [st('side', waiting, 1), st('a', running)], false, 'Running'],
+  ['sidecar restarting after the app ran: not back to Pending', pod('Never', ['a'], ['side']), [{ ...st('side', running), started: false }, st('a', running)], false, 'Running'],
+  ['sidecar failed under Never does not fail the pod', pod('Never', ['a'], ['side', 'i']), [st('side', waiting, 1), st('i', running), st('a', waiting)], false, 'Pending'],
+  ['terminal regular pod with a sidecar killed (137): app decides', pod('Always', ['a'], ['side']), [st('side', exited(137)), st('a', exited(0))], true, 'Succeeded'],
+  ['sidecar status missing: Pending', pod('Always', ['a'], ['side']), [st('a', running)], false, 'Pending'],
 ];
 
 describe('getPhase', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '@kernelet/sdk/common';
-import { rejectedPodStatus } from './pod-status.js';
+import type { Pod, PodStatus } from '@kernelet/sdk/common';
+import { generatePodStatus, rejectedPodStatus, type WaitingReason } from './pod-status.js';
+import type { RuntimeContainerStatus } from './runtime-status.js';
 
 const pod = (requests: Record<string, string>): Pod => ({ metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { containers: [{ name: 'c', resources: { requests } }] } });
 
@@ -19,5 +20,74 @@ describe('rejectedPodStatus', () => {
       startTime: '2025-01-01T00:00:00Z',
       qosClass,
     });
+  });
+});
+
+describe('generatePodStatus with a sidecar', () => {
+  const sidecarPod = (restartPolicy: string): Pod => ({
+    metadata: { name: 'p', namespace: 'default', uid: 'u' },
+    spec: { restartPolicy, initContainers: [{ name: 'side', image: 'i', restartPolicy: 'Always' }], containers: [{ name: 'app', image: 'i' }] },
+  });
+  const run = (name: string, state: RuntimeContainerStatus['state'], exitCode: number, restartCount: number, at: number): RuntimeContainerStatus => ({
+    id: `${name}-${restartCount}`,
+    name,
+    podSandboxId: 's',
+    state,
+    createdAt: at,
+    startedAt: at,
+    finishedAt: state === 'exited' ? at + 1000 : 0,
+    exitCode,
+    image: 'i',
+    imageRef: 'sha256:i',
+    hash: '',
+    restartCount,
+    reason: '',
+    message: '',
+  });
+  const generate = (p: Pod, containers: RuntimeContainerStatus[], reasons: Map<string, WaitingReason> = new Map()) =>
+    generatePodStatus({
+      pod: p,
+      runtime: { uid: 'u', name: 'p', namespace: 'default', sandboxes: [{ id: 's', state: 'ready', attempt: 0, createdAt: 0, ips: ['10.0.0.2'] }], containers },
+      reasons,
+      previous: undefined,
+      podIsTerminal: false,
+      nodeIPs: ['10.0.0.1'],
+      runtimeName: 'containerd',
+      now: Date.UTC(2025, 0, 1),
+    });
+  const conditionOf = (s: PodStatus, type: string) => s.conditions?.find((c) => c.type === type);
+
+  it('lists a running sidecar in initContainerStatuses, started and ready, and the pod initialized', () => {
+    const s = generate(sidecarPod('Never'), [run('app', 'running', 0, 0, 2000), run('side', 'running', 0, 1, 1000)]);
+    expect(s.initContainerStatuses?.map((c) => ({ name: c.name, started: c.started, ready: c.ready, restartCount: c.restartCount }))).toEqual([{ name: 'side', started: true, ready: true, restartCount: 1 }]);
+    expect(s.containerStatuses?.map((c) => c.name)).toEqual(['app']);
+    expect(s.phase).toBe('Running');
+    expect(conditionOf(s, 'Initialized')?.status).toBe('True');
+    expect(conditionOf(s, 'ContainersReady')?.status).toBe('True');
+  });
+
+  it('shows a crash-looping sidecar waiting and not ready, and the pod not ready while it restarts', () => {
+    const reasons = new Map([['side', { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=side' }]]);
+    const s = generate(sidecarPod('Never'), [run('app', 'running', 0, 0, 2000), run('side', 'exited', 1, 2, 1000)], reasons);
+    const side = s.initContainerStatuses?.[0];
+    expect(side?.state?.waiting?.reason).toBe('CrashLoopBackOff');
+    expect(side?.lastState?.terminated?.exitCode).toBe(1);
+    expect(side?.ready).toBe(false);
+    expect(side?.restartCount).toBe(2);
+    expect(s.phase).toBe('Running');
+    expect(conditionOf(s, 'ContainersReady')).toMatchObject({ status: 'False', message: 'containers with unready status: [side]' });
+  });
+
+  it('is Succeeded under Never once the app exited 0 and the sidecar was stopped', () => {
+    const s = generate(sidecarPod('Never'), [run('app', 'exited', 0, 0, 2000), run('side', 'exited', 137, 0, 1000)]);
+    expect(s.phase).toBe('Succeeded');
+    expect(s.initContainerStatuses?.[0]?.ready).toBe(false);
+    expect(s.initContainerStatuses?.[0]?.state?.terminated?.exitCode).toBe(137);
+  });
+
+  it('is not initialized while the sidecar has not started', () => {
+    const s = generate(sidecarPod('Always'), []);
+    expect(conditionOf(s, 'Initialized')).toMatchObject({ status: 'False', message: 'containers with incomplete status: [side]' });
+    expect(s.phase).toBe('Pending');
   });
 });

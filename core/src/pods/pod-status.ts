@@ -2,7 +2,7 @@ import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '@
 import { podQOSClass } from '@kernelet/sdk/common';
 import { shouldContainerBeRestarted } from './pod-actions.js';
 import { getPhase } from './pod-phase.js';
-import { isHostNetwork } from './pod-naming.js';
+import { isHostNetwork, isRestartableInitContainer } from './pod-naming.js';
 import type { RuntimeContainerStatus, RuntimePodStatus } from './runtime-status.js';
 
 /** Why a container waits, from the last sync (upstream ReasonCache): CrashLoopBackOff, ErrImagePull, ... */
@@ -34,6 +34,8 @@ export function apiTime(ms: number): string {
 /**
  * The pod's API status from what the runtime reports (upstream generateAPIPodStatus and
  * convertToAPIContainerStatuses, without probes: a running container is ready and started).
+ * Sidecars are in initContainerStatuses; ready only while they run, and counted in the
+ * Ready and ContainersReady conditions.
  */
 export function generatePodStatus(inputs: StatusInputs): PodStatus {
   const { pod, runtime, previous } = inputs;
@@ -47,11 +49,15 @@ export function generatePodStatus(inputs: StatusInputs): PodStatus {
 
   const sandbox = runtime.sandboxes[0];
   const podIPs = isHostNetwork(pod) ? [...inputs.nodeIPs] : (sandbox?.state === 'ready' ? sandbox.ips : []);
+  // A regular init container is done once it exited 0, a sidecar once it started (upstream isInitContainerInitialized).
   const initialized = (pod.spec?.initContainers ?? []).filter((c) => {
     const s = initStatuses.find((x) => x.name === c.name);
-    return !(s?.state?.terminated?.exitCode === 0) && !appStatuses.some((a) => a.state?.running || a.lastState?.terminated || a.state?.terminated);
+    const done = isRestartableInitContainer(c) ? s?.started === true : s?.state?.terminated?.exitCode === 0;
+    return !done && !appStatuses.some((a) => a.state?.running || a.lastState?.terminated || a.state?.terminated);
   });
-  const notReady = appStatuses.filter((s) => !s.ready).map((s) => s.name);
+  // Sidecars count for readiness as app containers do (upstream GenerateContainersReadyCondition).
+  const sidecarNames = new Set((pod.spec?.initContainers ?? []).filter(isRestartableInitContainer).map((c) => c.name));
+  const notReady = [...initStatuses.filter((s) => sidecarNames.has(s.name)), ...appStatuses].filter((s) => !s.ready).map((s) => s.name);
   const completed = phase === 'Succeeded' || phase === 'Failed';
 
   const conditions: PodCondition[] = [
@@ -84,6 +90,7 @@ export function generatePodStatus(inputs: StatusInputs): PodStatus {
 function containerStatuses(inputs: StatusInputs, containers: readonly Container[], hasInit: boolean, isInit: boolean): ContainerStatus[] {
   const { pod, runtime, reasons } = inputs;
   return containers.map((container) => {
+    const sidecar = isInit && isRestartableInitContainer(container);
     const history = runtime.containers.filter((c) => c.name === container.name);
     const latest = history[0];
     const status: ContainerStatus = {
@@ -103,14 +110,14 @@ function containerStatuses(inputs: StatusInputs, containers: readonly Container[
       if (latest.state === 'running') {
         status.started = true;
         status.ready = true;
-      } else if (isInit && latest.state === 'exited' && latest.exitCode === 0) {
+      } else if (isInit && !sidecar && latest.state === 'exited' && latest.exitCode === 0) {
         status.ready = true;
       }
       const previousRun = history.slice(1).find((c) => c.state === 'exited');
       if (previousRun) status.lastState = apiState(previousRun, inputs.runtimeName);
     }
     const waiting = reasons.get(container.name);
-    if (waiting && shouldContainerBeRestarted(container, pod, runtime) && !(isInit && status.state?.terminated?.exitCode === 0)) {
+    if (waiting && shouldContainerBeRestarted(container, pod, runtime) && !(isInit && !sidecar && status.state?.terminated?.exitCode === 0)) {
       if (status.state?.terminated) status.lastState = status.state;
       status.state = { waiting: { reason: waiting.reason, message: waiting.message } };
       status.ready = false;

@@ -2,9 +2,9 @@ import { admitted, rejected, type AdmitResult } from '../extension-points/admit-
 import { admittedContainerNames, TOPOLOGY_AFFINITY_ERROR, TOPOLOGY_AFFINITY_MESSAGE, type AdmissionSteps, type Scope } from './scope.js';
 
 /**
- * One merge per pod: providers answer for the pod's effective request (max of the
- * summed app containers and each init container), and every container is allocated
- * under the pod's one hint.
+ * One merge per pod: providers answer for the pod's effective request (upstream PodRequests:
+ * max of the app containers plus the sidecars, and each regular init container plus the
+ * sidecars before it), and every container is allocated under the pod's one hint.
  */
 export class PodScope implements Scope {
   readonly name = 'pod';

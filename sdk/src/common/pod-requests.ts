@@ -14,18 +14,41 @@ export function containerLimits(container: Container): ResourceList {
 }
 
 /**
- * The pod's effective requests, as the kubelet and scheduler compute them:
- * max(sum of app containers + restartable init (sidecar) containers,
- *     each regular init container plus the sidecars started before it), plus overhead.
+ * The pod's effective requests, as the kubelet and scheduler compute them (upstream
+ * component-helpers PodRequests): max(sum of app containers + restartable init (sidecar)
+ * containers, each regular init container plus the sidecars started before it), plus overhead.
  */
 export function podRequests(pod: Pod): ResourceList {
+  const total = aggregate(pod, containerRequests);
+  addInto(total, toResourceList(pod.spec?.overhead));
+  return total;
+}
+
+/**
+ * The pod's effective limits (upstream PodLimits), aggregated as podRequests aggregates
+ * requests; the overhead is added only to the resources that have a limit.
+ */
+export function podLimits(pod: Pod): ResourceList {
+  const total = aggregate(pod, containerLimits);
+  for (const [name, q] of toResourceList(pod.spec?.overhead)) {
+    const prior = total.get(name);
+    if (prior) total.set(name, prior.add(q));
+  }
+  return total;
+}
+
+/**
+ * Sidecars run beside the app containers, so they add to the app sum; each regular init
+ * container runs beside the sidecars defined before it, so those add to its own amount.
+ */
+function aggregate(pod: Pod, of: (container: Container) => ResourceList): ResourceList {
   const total: ResourceList = new Map();
-  for (const c of pod.spec?.containers ?? []) addInto(total, containerRequests(c));
+  for (const c of pod.spec?.containers ?? []) addInto(total, of(c));
 
   const sidecars: ResourceList = new Map();
   const initPeak: ResourceList = new Map();
   for (const c of pod.spec?.initContainers ?? []) {
-    const own = containerRequests(c);
+    const own = of(c);
     let demand: ResourceList;
     if (c.restartPolicy === 'Always') {
       addInto(total, own);
@@ -38,7 +61,6 @@ export function podRequests(pod: Pod): ResourceList {
     maxInto(initPeak, demand);
   }
   maxInto(total, initPeak);
-  addInto(total, toResourceList(pod.spec?.overhead));
   return total;
 }
 

@@ -47,6 +47,11 @@ describe('validatePod', () => {
     expect(validatePod(pod({}))).toEqual([]);
   });
 
+  it('accepts a sidecar (an init container with restartPolicy Always) with probes', () => {
+    const sidecar = { name: 's', image: 'busybox', restartPolicy: 'Always', readinessProbe: { exec: { command: ['true'] } } };
+    expect(validatePod(pod({ initContainers: [sidecar] }))).toEqual([]);
+  });
+
   it.each<[string, Record<string, unknown>, string]>([
     ['two sources in a volume', { volumes: [{ name: 'v', emptyDir: {}, hostPath: { path: '/x' } }] }, 'spec.volumes[0]: may name only one volume source, names hostPath, emptyDir'],
     ['a duplicate volume', { volumes: [{ name: 'v' }, { name: 'v' }] }, 'spec.volumes[1].name: duplicate volume name "v"'],
@@ -58,6 +63,8 @@ describe('validatePod', () => {
     ['a mount path used twice', { volumes: [{ name: 'v' }], containers: [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 'v', mountPath: '/d' }, { name: 'v', mountPath: '/d' }] }] }, 'spec.containers[0].volumeMounts[1].mountPath: "/d" is mounted twice'],
     ['a bad port name', { containers: [{ name: 'c', image: 'busybox', ports: [{ containerPort: 80, name: 'http-port-number-one' }] }] }, 'spec.containers[0].ports[0].name: invalid value "http-port-number-one"'],
     ['an env name with =', { containers: [{ name: 'c', image: 'busybox', env: [{ name: 'A=B', value: 'x' }] }] }, 'spec.containers[0].env[0].name: invalid value "A=B"'],
+    ['an init container restartPolicy other than Always', { initContainers: [{ name: 'i', image: 'busybox', restartPolicy: 'Never' }] }, 'spec.initContainers[0].restartPolicy: unsupported value "Never" (want Always, or none)'],
+    ['a restartPolicy on an app container', { containers: [{ name: 'c', image: 'busybox', restartPolicy: 'Always' }] }, 'spec.containers[0].restartPolicy: may be set only on init containers'],
   ])('refuses %s', (_name, spec, message) => {
     expect(validatePod(pod(spec))).toEqual([expect.stringContaining(message)]);
   });
