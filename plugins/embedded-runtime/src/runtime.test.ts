@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { runtime } from '@kernelet/proto';
@@ -67,8 +67,14 @@ describe('container lifecycle', () => {
     expect(sandbox.status?.network?.ip).not.toBe('');
     expect(sandbox.status?.linux?.namespaces?.options?.network).toBe(runtime.NamespaceMode.NODE);
 
-    const failing = await cri.container(sandboxId, 'fails', ['sh', '-c', 'read _ < /dev/null; sleep 0.3; exit 3'], {
-      envs: [{ key: 'GREETING', value: 'hi' }],
+    // It runs at least 0.3 s, and on until the test lets it end: a loaded machine may take
+    // longer than that to answer the status call that must see it running.
+    const gate = join(dir.path, 'fails-may-exit');
+    const failing = await cri.container(sandboxId, 'fails', ['sh', '-c', 'read _ < /dev/null; sleep 0.3; until [ -e "$GATE" ]; do sleep 0.02; done; exit 3'], {
+      envs: [
+        { key: 'GREETING', value: 'hi' },
+        { key: 'GATE', value: gate },
+      ],
       labels: { app: 'life' },
       annotations: { note: 'x' },
     });
@@ -85,6 +91,7 @@ describe('container lifecycle', () => {
     expect(running.state).toBe(CONTAINER_RUNNING);
     expect(running.startedAt).toBeGreaterThanOrEqual(created.createdAt);
 
+    await writeFile(gate, '');
     const exited = await cri.waitForState(failing, CONTAINER_EXITED);
     expect(exited.exitCode).toBe(3);
     expect(exited.reason).toBe('Error');
