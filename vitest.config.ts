@@ -12,6 +12,9 @@ export default defineConfig({
           include: ['{core,sdk,proto,plugins/*,examples/*}/src/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**'],
           testTimeout: 20_000,
+          // expect.poll gives up after 1 s by default: too short for a socket or a stream to come
+          // up on a loaded CI machine. A poll still ends as soon as its condition holds.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
       {

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -15,13 +15,18 @@ afterEach(async () => {
   dir = undefined;
 });
 
-
-/** True when something listens on 127.0.0.1:port (a bind fails). */
+/**
+ * True when something accepts connections on 127.0.0.1:port. Connecting, not binding: a bind
+ * also fails when another process's client socket happens to use the port as its own.
+ */
 async function listening(port: number): Promise<boolean> {
-  const server = createServer();
   return new Promise((resolve) => {
-    server.once('error', () => resolve(true));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
   });
 }
 

@@ -11,7 +11,8 @@ function tryLockElsewhere(file: string): number | null {
   return spawnSync('flock', ['--nonblock', file, 'true']).status;
 }
 
-function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+/** Polls until condition holds; generous, as it waits on processes starting on a loaded machine. */
+function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const tick = (): void => {

@@ -89,7 +89,9 @@ describe('the CRI client against a runtime on a unix socket', () => {
   it('fails a call the runtime does not answer within runtimeRequestTimeout with DEADLINE_EXCEEDED, and marks the runtime down', async () => {
     server = await FakeCriServer.start({ socketPath });
     server.hang.add('RuntimeService/Status');
-    const service = new GrpcRuntimeService(connect(300));
+    // The connection's check makes a Version call under the same deadline, which must be
+    // answered: 1 s, not less, so a stalled process on a loaded machine cannot miss it.
+    const service = new GrpcRuntimeService(connect(1000));
     const error = await service.status().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CriError);
     expect(error).toMatchObject({ method: 'RuntimeService.Status', code: grpc.status.DEADLINE_EXCEEDED });

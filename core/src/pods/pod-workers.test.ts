@@ -70,7 +70,7 @@ const cache = {
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, ms = 2000): Promise<void> {
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('timed out');
@@ -173,7 +173,7 @@ describe('PodWorkers', () => {
     const w = workers(s);
     const started = Date.now();
     w.updatePod({ type: 'create', pod: pod('a', 'u1') });
-    await until(() => s.calls.filter((c) => c === 'sync:u1').length === 4, 3000);
+    await until(() => s.calls.filter((c) => c === 'sync:u1').length === 4);
     // 500 ms capped at 40 ms here: three retries take at least 3 × 40 ms... minus the first at 0.
     expect(Date.now() - started).toBeGreaterThanOrEqual(80);
     w.stop();
@@ -186,7 +186,8 @@ describe('PodWorkers', () => {
     await until(() => s.calls.includes('sync:u1'));
     s.hold('sync:u1');
     w.updatePod({ type: 'sync', pod: pod('a', 'u1') });
-    await tick();
+    // The kills must arrive while that sync runs.
+    await until(() => s.calls.filter((c) => c === 'sync:u1').length === 2);
     w.updatePod({ type: 'kill', pod: pod('a', 'u1'), kill: { gracePeriodSeconds: 30, status: { phase: 'Failed', reason: 'Evicted', message: 'low memory' } } });
     w.updatePod({ type: 'kill', pod: pod('a', 'u1'), kill: { gracePeriodSeconds: 3 } });
     s.release('sync:u1');

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { rename } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { runtime } from '@kernelet/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedRuntime, type EmbeddedRuntimeServer } from './server.js';
-import { CriClient, eventually, parseCriLog, quietLogger, readLog, removeCgroupTree, sleep, tempDir } from './test-support.js';
+import { CriClient, eventually, parseCriLog, quietLogger, readLog, removeCgroupTree, tempDir } from './test-support.js';
 
 const { CONTAINER_CREATED, CONTAINER_RUNNING, CONTAINER_EXITED } = runtime.ContainerState;
 
@@ -67,8 +67,14 @@ describe('container lifecycle', () => {
     expect(sandbox.status?.network?.ip).not.toBe('');
     expect(sandbox.status?.linux?.namespaces?.options?.network).toBe(runtime.NamespaceMode.NODE);
 
-    const failing = await cri.container(sandboxId, 'fails', ['sh', '-c', 'read _ < /dev/null; sleep 0.3; exit 3'], {
-      envs: [{ key: 'GREETING', value: 'hi' }],
+    // It runs at least 0.3 s, and on until the test lets it end: a loaded machine may take
+    // longer than that to answer the status call that must see it running.
+    const gate = join(dir.path, 'fails-may-exit');
+    const failing = await cri.container(sandboxId, 'fails', ['sh', '-c', 'read _ < /dev/null; sleep 0.3; until [ -e "$GATE" ]; do sleep 0.02; done; exit 3'], {
+      envs: [
+        { key: 'GREETING', value: 'hi' },
+        { key: 'GATE', value: gate },
+      ],
       labels: { app: 'life' },
       annotations: { note: 'x' },
     });
@@ -85,6 +91,7 @@ describe('container lifecycle', () => {
     expect(running.state).toBe(CONTAINER_RUNNING);
     expect(running.startedAt).toBeGreaterThanOrEqual(created.createdAt);
 
+    await writeFile(gate, '');
     const exited = await cri.waitForState(failing, CONTAINER_EXITED);
     expect(exited.exitCode).toBe(3);
     expect(exited.reason).toBe('Error');
@@ -188,8 +195,10 @@ describe('StopContainer', () => {
     const started = Date.now();
     await cri.call('stopContainer', { containerId: stubborn, timeout: 1n });
     const elapsed = Date.now() - started;
+    // At least the grace period. The upper bound only rules out waiting for something else
+    // (the process never ends by itself): a loaded machine may take seconds to kill and reap.
     expect(elapsed).toBeGreaterThanOrEqual(950);
-    expect(elapsed).toBeLessThan(4000);
+    expect(elapsed).toBeLessThan(15_000);
     const status = await cri.status(stubborn);
     expect([status.state, status.exitCode, status.reason]).toEqual([CONTAINER_EXITED, 137, 'Error']);
     expect(await readLog(path)).toContain('got TERM');
@@ -198,14 +207,16 @@ describe('StopContainer', () => {
     await cri.call('startContainer', { containerId: polite });
     const t0 = Date.now();
     await cri.call('stopContainer', { containerId: polite, timeout: 30n });
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // Well under the 30 s timeout: it ended on SIGTERM, nobody waited for the timeout.
+    expect(Date.now() - t0).toBeLessThan(15_000);
     expect((await cri.status(polite)).exitCode).toBe(143);
 
     const killed = await cri.container(sandboxId, 'killed', ['sh', '-c', 'trap "" TERM; sleep 100']);
     await cri.call('startContainer', { containerId: killed });
     const t1 = Date.now();
     await cri.call('stopContainer', { containerId: killed, timeout: 0n });
-    expect(Date.now() - t1).toBeLessThan(2000);
+    // No grace period at all: it ignores SIGTERM, so only an immediate SIGKILL ends it this soon.
+    expect(Date.now() - t1).toBeLessThan(5000);
     expect((await cri.status(killed)).exitCode).toBe(137);
     // Idempotent once stopped.
     await cri.call('stopContainer', { containerId: killed, timeout: 0n });
@@ -225,7 +236,8 @@ describe('ExecSync', () => {
 
     const started = Date.now();
     await expectCode(cri.call('execSync', { containerId: id, cmd: ['sleep', '30'], timeout: 1n }), grpcStatus.DEADLINE_EXCEEDED, /timed out after 1s/);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Ended at the deadline, not when the command would have (30 s); a loaded machine may take a few seconds.
+    expect(Date.now() - started).toBeLessThan(15_000);
 
     const missing = await cri.call('execSync', { containerId: id, cmd: ['no-such-command-here'], timeout: 5n });
     expect(missing.exitCode).toBe(127);
@@ -242,7 +254,15 @@ describe('GetContainerEvents', () => {
     const stream = cri.runtime.getContainerEvents(runtime.GetEventsRequest.fromPartial({}));
     stream.on('data', (e: runtime.ContainerEventResponse) => events.push(e));
     stream.on('error', () => undefined);
-    await sleep(100);
+    // Nothing tells the client when the runtime has subscribed it; an event arriving does.
+    // Until one does, make changes nobody else looks at: after it, every event is streamed.
+    let probes = 0;
+    await eventually(async () => {
+      if (events.length > 0) return true;
+      const probe = await cri.sandbox(`events-probe-${probes++}`, logs('events-probe'));
+      await cri.call('removePodSandbox', { podSandboxId: probe });
+      return undefined;
+    }, 'the event stream to deliver an event');
 
     const sandboxId = await cri.sandbox('events', logs('events'));
     const id = await cri.container(sandboxId, 'short', ['true']);

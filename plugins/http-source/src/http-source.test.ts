@@ -48,8 +48,6 @@ async function until<T>(find: () => T | undefined, timeoutMs: number, what: stri
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * A local manifest server whose answer the test changes with `reply`, the plugin on a real
  * socket, and the agent's side played by the fake agent.
@@ -101,7 +99,16 @@ async function startHttpSource(options: { kubelet?: Record<string, unknown>; plu
     serve(next: Reply) {
       reply = next;
     },
-    nextSet(test: (pods: Pod[]) => boolean = () => true, timeoutMs = 5000): Promise<Pod[]> {
+    /**
+     * Waits until the plugin has asked n more times. It fetches one at a time, so by then it
+     * has handled at least n - 1 more responses: a way to see that nothing changed over
+     * several polls, however slow the machine.
+     */
+    async morePolls(n = 3): Promise<void> {
+      const polls = requests.length;
+      await until(() => (requests.length >= polls + n ? true : undefined), 10_000, `${n} more polls`);
+    },
+    nextSet(test: (pods: Pod[]) => boolean = () => true, timeoutMs = 10_000): Promise<Pod[]> {
       return until(
         () => {
           while (consumed < sets.length) {
@@ -114,7 +121,7 @@ async function startHttpSource(options: { kubelet?: Record<string, unknown>; plu
         'a matching SET',
       );
     },
-    waitForLog(test: (line: LogLine) => boolean, timeoutMs = 5000): Promise<LogLine> {
+    waitForLog(test: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
       return until(() => logs.find(test), timeoutMs, 'a matching log line');
     },
   };
@@ -134,8 +141,7 @@ describe('the http source', () => {
     expect(pod?.metadata?.annotations?.[CONFIG_SOURCE_ANNOTATION]).toBe('http');
     expect(pod?.metadata?.annotations?.[CONFIG_HASH_ANNOTATION]).toBe(pod?.metadata?.uid);
     expect(pod?.spec?.tolerations).toBeUndefined();
-    const polls = h.requests.length;
-    await until(() => (h.requests.length >= polls + 3 ? true : undefined), 3000, 'more polls');
+    await h.morePolls();
     expect(h.sets).toHaveLength(1);
 
     h.serve(text(POD_YAML.replace(IMAGE, 'localhost/kernelet-test/busybox:v2')));
@@ -164,7 +170,7 @@ describe('the http source', () => {
     h.serve(text('<!DOCTYPE html>\n<html><body>Welcome to nginx!</body></html>\n', 200, 'text/html'));
     const line = await h.waitForLog(refused);
     expect(line).toMatchObject({ url: h.url, reason: 'NotAPod', err: expect.stringContaining('HTML page') });
-    await sleep(300);
+    await h.morePolls();
     expect(h.sets).toHaveLength(1);
     // Logged once, not at every poll of the same page.
     expect(h.logs.filter(refused)).toHaveLength(1);
@@ -226,7 +232,7 @@ describe('the http source', () => {
     const bad = { ...podManifest('b'), spec: { containers: [{ name: 'main' }] } };
     h.serve(json({ apiVersion: 'v1', kind: 'PodList', items: [podManifest('a', 'echo changed'), bad] }));
     expect(await h.waitForLog(refused)).toMatchObject({ pod: 'b', reason: 'InvalidPod', err: expect.stringContaining('image: required') });
-    await sleep(300);
+    await h.morePolls();
     expect(h.sets).toHaveLength(1);
   });
 
