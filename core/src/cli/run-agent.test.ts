@@ -1,11 +1,12 @@
 import { promises as fs } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runAgent } from './run-agent.js';
 import { captureOutput } from './capture-output.test-helpers.js';
+import { freePort } from '../http/free-port.test-helpers.js';
 
 let dir: string | undefined;
 
@@ -28,15 +29,6 @@ async function listening(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 describe('kernelet --config FILE --dry-run', () => {

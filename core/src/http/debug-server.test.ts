@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
@@ -8,17 +7,9 @@ import { loadAgentOptions } from '../config/load-config.js';
 import { createLogger } from '../logging/logger.js';
 import { DebugServer } from './debug-server.js';
 import type { PluginStatus } from './plugin-status.js';
+import { freePort } from './free-port.test-helpers.js';
 
 const fixture = (p: string): string => fileURLToPath(new URL(`../config/fixtures/${p}`, import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
 
 const servers: DebugServer[] = [];
 
