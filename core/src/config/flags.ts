@@ -74,6 +74,7 @@ export type FlagTarget =
   | { kind: 'kernelet'; key: string }
   | { kind: 'featureGates' }
   | { kind: 'help' }
+  | { kind: 'version' }
   /** A kubelet flag kernelet accepts (value checked) but has no use for. */
   | { kind: 'ignored' };
 
@@ -107,6 +108,7 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'config-dir', type: 'path', group: 'config', target: flag('configDir'), valueName: 'DIR', help: 'Drop-in directory: every *.conf file in it (sorted by name, subdirectories included) is merged over --config, later files winning.' },
   { name: 'feature-gates', type: 'featureGates', group: 'config', target: { kind: 'featureGates' }, valueName: 'A=true,B=false', help: 'Feature gates. Gates from the command line have the lowest precedence: the config file and drop-ins override them.' },
   { name: 'help', shorthand: 'h', type: 'bool', group: 'config', target: { kind: 'help' }, help: 'Show this help.' },
+  { name: 'version', type: 'bool', group: 'config', target: { kind: 'version' }, help: 'Print the version and quit.' },
 
   // Node identity and registration
   { name: 'root-dir', type: 'path', group: 'node', target: flag('rootDir'), valueName: 'DIR', defaultText: '/var/lib/kubelet', help: 'Directory for the agent\'s files (plugin sockets, checkpoints, volumes).' },
@@ -281,6 +283,7 @@ export interface ParsedCommandLine {
   /** Flag names given, normalised ("max-pods"). */
   given: Set<string>;
   help: boolean;
+  version: boolean;
   problems: ConfigProblem[];
   /** One per deprecated or ineffective flag given. */
   warnings: ConfigProblem[];
@@ -297,7 +300,7 @@ export function findFlag(name: string): FlagSpec | undefined {
 
 /** Parses argv (everything after `kernelet`). Every problem is collected; nothing stops at the first. */
 export function parseCommandLine(argv: readonly string[], cwd: string): ParsedCommandLine {
-  const result: ParsedCommandLine = { flags: {}, config: [], featureGates: {}, kernelet: {}, given: new Set(), help: false, problems: [], warnings: [] };
+  const result: ParsedCommandLine = { flags: {}, config: [], featureGates: {}, kernelet: {}, given: new Set(), help: false, version: false, problems: [], warnings: [] };
   const accumulators = new Map<string, JsonValue>();
 
   for (let i = 0; i < argv.length; i++) {
@@ -374,6 +377,10 @@ export function flagWarning(spec: FlagSpec): string | undefined {
 function applyFlag(spec: FlagSpec, text: string, cwd: string, result: ParsedCommandLine, acc: Map<string, JsonValue>): void {
   if (spec.target.kind === 'help') {
     result.help = parseBoolValue(text);
+    return;
+  }
+  if (spec.target.kind === 'version') {
+    result.version = parseBoolValue(text);
     return;
   }
   if (spec.target.kind === 'featureGates') {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_CONFIG_FILE_BYTES } from './config-file.js';
 import { renderConfigz } from './configz.js';
 import { fixture, HEADER, loadOk, loadProblems, tempDir } from './fixtures.test-helpers.js';
-import { isHelpRequested, loadAgentOptions } from './load-config.js';
+import { isHelpRequested, isVersionRequested, loadAgentOptions } from './load-config.js';
 
 /** Every leaf of a nested object by its dotted path. */
 function flatten(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
@@ -325,5 +325,13 @@ describe('bad input is a clear error', () => {
   it('detects --help', () => {
     expect(isHelpRequested(['--help'])).toBe(true);
     expect(isHelpRequested(['--max-pods=3'])).toBe(false);
+  });
+
+  it('detects --version, and runs the agent for --version=false', async () => {
+    expect(isVersionRequested(['--version'])).toBe(true);
+    expect(isVersionRequested(['--version=false'])).toBe(false);
+    expect(isVersionRequested(['--max-pods=3'])).toBe(false);
+    const loaded = await loadAgentOptions(['--version=false', '--max-pods=3'], '/');
+    expect(loaded.ok && loaded.options.kubelet.maxPods).toBe(3);
   });
 });

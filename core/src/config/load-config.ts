@@ -43,6 +43,11 @@ export function isHelpRequested(argv: readonly string[]): boolean {
   return parseCommandLine(argv, '/').help;
 }
 
+/** True when argv asks for --version (the agent prints its version and exits, as the kubelet does). */
+export function isVersionRequested(argv: readonly string[]): boolean {
+  return parseCommandLine(argv, '/').version;
+}
+
 /**
  * Builds the agent's options from its command line (flags, --config, --config-dir,
  * --kernelet-config). `argv` is everything after `kernelet`; relative paths in flags resolve
