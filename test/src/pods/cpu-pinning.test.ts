@@ -8,9 +8,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CPUSet, type ContainerStatus, type Pod } from '@kernelet/sdk/common';
-import { IS_ROOT, PodAgent, SETUP_TIMEOUT_MS, alive, podManifest, setupContainerd, sleep, type RuntimeKind } from './pod-harness.js';
+import { IS_ROOT, PodAgent, alive, podManifest, sleep, type RuntimeKind } from './pod-harness.js';
+import { podSuite } from './pod-suite.js';
 
 const CPUSET_ROOT = '/sys/fs/cgroup/cpuset';
 const skip = !IS_ROOT || cpus().length < 2 || !readFileSync('/proc/self/cgroup', 'utf8').includes(':cpuset:');
@@ -64,17 +65,7 @@ async function stateEntries(a: PodAgent): Promise<Record<string, Record<string, 
 }
 
 describe.each<RuntimeKind>(['containerd', 'embedded'])('exclusive CPUs on %s', (runtime) => {
-  let endpoint = '';
-  let agent: PodAgent | undefined;
-
-  beforeAll(async () => {
-    if (!skip && runtime === 'containerd') endpoint = await setupContainerd();
-  }, SETUP_TIMEOUT_MS);
-
-  afterEach(async () => {
-    await agent?.dispose();
-    agent = undefined;
-  }, 60_000);
+  const suite = podSuite(runtime, { enabled: !skip });
 
   const options = {
     config: { cpuManagerPolicy: 'static', reservedSystemCPUs: '0', cpuManagerReconcilePeriod: '2s' },
@@ -82,7 +73,7 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('exclusive CPUs on %s', (
   };
 
   it.skipIf(skip)('pins a Guaranteed pod, moves the others off its CPUs, keeps it across restarts and a plugin crash, and returns it on delete', async () => {
-    const a = (agent = await PodAgent.start({ runtime, endpoint, ...options }));
+    const a = await suite.start({ ...options });
     await a.process.waitForPlugin('cpu-manager', 'registered', 20_000);
 
     // A pod without exclusive CPUs runs on the shared pool: every CPU while nothing is pinned.
@@ -108,7 +99,7 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('exclusive CPUs on %s', (
 
     // An agent restart (with a new plugin host) adopts both containers and keeps the assignment.
     await a.stopAgent();
-    const b = (agent = await PodAgent.start({ runtime, endpoint, ...options, root: a.root }));
+    const b = await suite.start({ ...options, root: a.root });
     await b.process.waitForPlugin('cpu-manager', 'registered', 20_000);
     await b.waitForPod('pinned', running, 30_000, 'running after the restart');
     await sleep(3000); // more than a reconcile period

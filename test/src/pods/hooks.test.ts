@@ -3,24 +3,15 @@
 // termination grace period is over.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IS_ROOT, PodAgent, SETUP_TIMEOUT_MS, podManifest, setupContainerd, sleep, type RuntimeKind } from './pod-harness.js';
+import { describe, expect, it } from 'vitest';
+import { IS_ROOT, podManifest, sleep, type RuntimeKind } from './pod-harness.js';
+import { podSuite } from './pod-suite.js';
 
 describe.each<RuntimeKind>(['containerd', 'embedded'])('hooks and grace periods on %s', (runtime) => {
-  let endpoint = '';
-  let agent: PodAgent | undefined;
-
-  beforeAll(async () => {
-    if (IS_ROOT && runtime === 'containerd') endpoint = await setupContainerd();
-  }, SETUP_TIMEOUT_MS);
-
-  afterEach(async () => {
-    await agent?.dispose();
-    agent = undefined;
-  }, 60_000);
+  const suite = podSuite(runtime);
 
   it.skipIf(!IS_ROOT)('runs postStart after the start and preStop before the stop signal', async () => {
-    const a = (agent = await PodAgent.start({ runtime, endpoint }));
+    const a = await suite.start();
     // The same path inside and outside: the embedded runtime runs this image on the host root.
     const dir = join(a.root.path, 'hooks');
     mkdirSync(dir, { recursive: true });
@@ -47,7 +38,7 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('hooks and grace periods 
   }, 60_000);
 
   it.skipIf(!IS_ROOT)('kills a container that ignores the stop signal when its grace period is over', async () => {
-    const a = (agent = await PodAgent.start({ runtime, endpoint }));
+    const a = await suite.start();
     await a.writeManifest('stubborn.yaml', podManifest('stubborn', { terminationGracePeriodSeconds: 3, command: ['sh', '-c', 'trap "" TERM; while true; do sleep 0.2; done'] }));
     const pod = await a.waitForPod('stubborn', (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined, 30_000, 'running');
     const uid = pod.metadata?.uid ?? '';

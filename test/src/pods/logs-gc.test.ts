@@ -2,24 +2,15 @@
 // collected, keeping the last of each container for its status.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IS_ROOT, NODE_NAME, PodAgent, SETUP_TIMEOUT_MS, podManifest, setupContainerd, sleep, type RuntimeKind } from './pod-harness.js';
+import { describe, expect, it } from 'vitest';
+import { IS_ROOT, NODE_NAME, podManifest, sleep, type RuntimeKind } from './pod-harness.js';
+import { podSuite } from './pod-suite.js';
 
 describe.each<RuntimeKind>(['containerd', 'embedded'])('container logs and garbage on %s', (runtime) => {
-  let endpoint = '';
-  let agent: PodAgent | undefined;
-
-  beforeAll(async () => {
-    if (IS_ROOT && runtime === 'containerd') endpoint = await setupContainerd();
-  }, SETUP_TIMEOUT_MS);
-
-  afterEach(async () => {
-    await agent?.dispose();
-    agent = undefined;
-  }, 60_000);
+  const suite = podSuite(runtime);
 
   it.skipIf(!IS_ROOT)('rotates a growing log, keeping at most containerLogMaxFiles files', async () => {
-    const a = (agent = await PodAgent.start({ runtime, endpoint, config: { containerLogMaxSize: '2Ki', containerLogMaxFiles: 3, containerLogMonitorInterval: '3s' } }));
+    const a = await suite.start({ config: { containerLogMaxSize: '2Ki', containerLogMaxFiles: 3, containerLogMonitorInterval: '3s' } });
     const line = 'x'.repeat(100);
     await a.writeManifest('chatty.yaml', podManifest('chatty', { command: ['sh', '-c', `trap "exit 0" TERM; while true; do echo ${line}; sleep 0.02; done`] }));
     const pod = await a.waitForPod('chatty', (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined, 30_000, 'running');
@@ -55,7 +46,7 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('container logs and garba
   }, 90_000);
 
   it.skipIf(!IS_ROOT)('keeps only the last dead container of a crash-looping container', async () => {
-    const a = (agent = await PodAgent.start({ runtime, endpoint }));
+    const a = await suite.start();
     await a.writeManifest('crashy.yaml', podManifest('crashy', { command: ['sh', '-c', 'exit 1'] }));
     const pod = await a.waitForPod('crashy', (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 3, 40_000, 'restarted 3 times');
     // Each exit leaves a second dead container until the agent sees the death and collects the

@@ -1,9 +1,10 @@
 // Killing the container runtime under a running agent: the node turns not ready, pod syncs
 // back off, and when the runtime is back everything recovers without restarting the agent;
 // running containers are never restarted.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Node, Pod } from '@kernelet/sdk/common';
-import { IS_ROOT, PodAgent, SETUP_TIMEOUT_MS, containerdPid, podManifest, setupContainerd, sleep, type RuntimeKind } from './pod-harness.js';
+import { IS_ROOT, PodAgent, containerdPid, podManifest, setupContainerd, sleep, type RuntimeKind } from './pod-harness.js';
+import { podSuite } from './pod-suite.js';
 
 const ready = (node: Node) => node.status?.conditions?.find((c) => c.type === 'Ready');
 const mainStatus = (pod: Pod | undefined) => pod?.status?.containerStatuses?.find((c) => c.name === 'main');
@@ -20,21 +21,14 @@ async function waitReady(agent: PodAgent, want: 'True' | 'False', timeoutMs: num
 }
 
 describe.each<RuntimeKind>(['containerd', 'embedded'])('a killed %s runtime', (runtime) => {
-  let endpoint = '';
-  let agent: PodAgent | undefined;
-
-  beforeAll(async () => {
-    if (IS_ROOT && runtime === 'containerd') endpoint = await setupContainerd();
-  }, SETUP_TIMEOUT_MS);
-
-  afterEach(async () => {
-    if (runtime === 'containerd') await setupContainerd();
-    await agent?.dispose();
-    agent = undefined;
-  }, SETUP_TIMEOUT_MS);
+  const suite = podSuite(runtime, {
+    afterTest: async () => {
+      if (runtime === 'containerd') await setupContainerd();
+    },
+  });
 
   it.skipIf(!IS_ROOT)('makes the node not ready; pod syncs back off; the runtime coming back recovers all without an agent restart', async () => {
-    const a = (agent = await PodAgent.start({ runtime, endpoint }));
+    const a = await suite.start();
     await a.writeManifest('steady.yaml', podManifest('steady'));
     const before = await a.waitForPod('steady', (p) => mainStatus(p)?.state?.running !== undefined, 30_000, 'running');
     await waitReady(a, 'True', 10_000);
@@ -54,7 +48,7 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('a killed %s runtime', (r
       expect(delays.length).toBeGreaterThanOrEqual(3);
       expect(delays[1]).toBeGreaterThan(delays[0] as number);
       expect(delays[2]).toBeGreaterThan(delays[1] as number);
-      endpoint = await setupContainerd();
+      await setupContainerd();
     }
     // The embedded runtime is the agent's own: it starts it again by itself.
     await waitReady(a, 'True', 30_000);

@@ -3,25 +3,16 @@
 // when it exits, does not keep a finished pod alive, and stops after the app containers.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Container, ContainerStatus, Pod } from '@kernelet/sdk/common';
-import { IS_ROOT, PodAgent, SETUP_TIMEOUT_MS, TEST_IMAGE, podManifest, setupContainerd, sleep, type RuntimeKind } from './pod-harness.js';
+import { IS_ROOT, PodAgent, TEST_IMAGE, podManifest, sleep, type RuntimeKind } from './pod-harness.js';
+import { podSuite } from './pod-suite.js';
 
 const initStatus = (pod: Pod, name: string): ContainerStatus | undefined => pod.status?.initContainerStatuses?.find((c) => c.name === name);
 const appStatus = (pod: Pod): ContainerStatus | undefined => pod.status?.containerStatuses?.find((c) => c.name === 'main');
 
 describe.each<RuntimeKind>(['containerd', 'embedded'])('sidecars on %s', (runtime) => {
-  let endpoint = '';
-  let agent: PodAgent | undefined;
-
-  beforeAll(async () => {
-    if (IS_ROOT && runtime === 'containerd') endpoint = await setupContainerd();
-  }, SETUP_TIMEOUT_MS);
-
-  afterEach(async () => {
-    await agent?.dispose();
-    agent = undefined;
-  }, 60_000);
+  const suite = podSuite(runtime);
 
   /** A directory shared by the test and the pod, at the same path inside (the embedded runtime runs on the host root). */
   const sharedDir = (a: PodAgent): string => {
@@ -47,7 +38,7 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('sidecars on %s', (runtim
   const eventsOf = (dir: string): string[] => readFileSync(join(dir, 'events'), 'utf8').trim().split('\n');
 
   it.skipIf(!IS_ROOT)('starts the sidecar first, restarts it when it exits, and stops it when the app is done (restartPolicy Never)', async () => {
-    const a = (agent = await PodAgent.start({ runtime, endpoint }));
+    const a = await suite.start();
     const dir = sharedDir(a);
     const events = join(dir, 'events');
     // First run: writes what the app reads, then exits 1 once the app has started. Second run: stays.
@@ -84,7 +75,7 @@ describe.each<RuntimeKind>(['containerd', 'embedded'])('sidecars on %s', (runtim
   }, 90_000);
 
   it.skipIf(!IS_ROOT)('on manifest removal stops the app first, then the sidecars in reverse order, running their preStop hooks', async () => {
-    const a = (agent = await PodAgent.start({ runtime, endpoint }));
+    const a = await suite.start();
     const dir = sharedDir(a);
     const events = join(dir, 'events');
     const sidecarScript = (name: string) => [`trap "echo ${name}-term >> ${events}; exit 0" TERM`, `echo ${name}-start >> ${events}`, 'sleep 3600 & wait'].join('\n');
