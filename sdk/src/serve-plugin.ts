@@ -2,19 +2,13 @@ import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pluginregistration, v1alpha1 } from '@kernelet/proto';
-import {
-  allocationToWire,
-  hintFromWire,
-  podFromWire,
-  podToWire,
-  providerHintsToWire,
-  sharedAllocationToWire,
-  WireError,
-} from './common/index.js';
+import { podFromWire, podToWire } from './common/index.js';
 import { bindUnixSocket, MAX_UNIX_PATH } from '@kernelet/proto/transport';
 import { servicesOf, type PluginDefinition } from './define-plugin.js';
 import { createPluginLogger, type Logger } from './logger.js';
-import { NotConfiguredError, PluginRuntime } from './plugin-runtime.js';
+import { PluginFailure, unary } from './grpc-handlers.js';
+import { hintProviderService, type HintProviderService } from './hint-provider-service.js';
+import { PluginRuntime } from './plugin-runtime.js';
 
 export const KERNELET_PLUGIN_TYPE = 'KerneletPlugin';
 
@@ -84,7 +78,7 @@ export async function servePlugin(definition: PluginDefinition, options: ServePl
       return { pid: process.pid };
     }),
   } satisfies v1alpha1.PluginServer);
-  addHandlerServices(server, definition, runtime);
+  const handlerServices = addHandlerServices(server, definition, runtime);
 
   let boundAddress = await bindSocket(server, socketPath, logger);
   let identity = await socketIdentity(socketPath);
@@ -123,6 +117,7 @@ export async function servePlugin(definition: PluginDefinition, options: ServePl
       closing ??= (async () => {
         clearInterval(watchdog);
         if (identity !== undefined && (await socketIdentity(socketPath)) === identity) await rm(socketPath, { force: true });
+        handlerServices.endStreams();
         await shutdownServer(server);
         await runtime.close();
         await definition.shutdown?.();
@@ -137,8 +132,8 @@ export async function servePlugin(definition: PluginDefinition, options: ServePl
   return served;
 }
 
-/** The extension-point services, each only when the definition implements it. */
-function addHandlerServices(server: grpc.Server, definition: PluginDefinition, runtime: PluginRuntime): void {
+/** The extension-point services, each only when the definition implements it; answers what must be ended before a shutdown. */
+function addHandlerServices(server: grpc.Server, definition: PluginDefinition, runtime: PluginRuntime): { endStreams(): void } {
   if (definition.admitHandler) {
     server.addService(v1alpha1.AdmitHandlerService, {
       admit: unary(async (request: v1alpha1.AdmitRequest) => {
@@ -148,37 +143,10 @@ function addHandlerServices(server: grpc.Server, definition: PluginDefinition, r
       }),
     } satisfies v1alpha1.AdmitHandlerServer);
   }
+  let hintProvider: HintProviderService | undefined;
   if (definition.hintProvider) {
-    server.addService(v1alpha1.HintProviderService, {
-      getTopologyHints: unary(async (request: v1alpha1.GetTopologyHintsRequest) => {
-        const { handler, ctx } = runtime.require('hintProvider');
-        return providerHintsToWire(await handler.getTopologyHints(podFromWire(request.pod), request.containerName, ctx));
-      }),
-      getPodTopologyHints: unary(async (request: v1alpha1.GetPodTopologyHintsRequest) => {
-        const { handler, ctx } = runtime.require('hintProvider');
-        return providerHintsToWire(await handler.getPodTopologyHints(podFromWire(request.pod), ctx));
-      }),
-      allocate: unary(async (request: v1alpha1.AllocateRequest) => {
-        const { handler, ctx } = runtime.require('hintProvider');
-        const result = await handler.allocate(podFromWire(request.pod), request.containerName, hintFromWire(request.hint), ctx);
-        return result.ok
-          ? { allocation: allocationToWire(result.allocation) }
-          : { rejection: { reason: result.reason, message: result.message } };
-      }),
-      removeContainer: unary(async (request: v1alpha1.RemoveContainerRequest) => {
-        const { handler, ctx } = runtime.require('hintProvider');
-        await handler.removeContainer(request.podUid, request.containerName, ctx);
-        return {};
-      }),
-      listAllocations: unary(async () => {
-        const { handler, ctx } = runtime.require('hintProvider');
-        const list = await handler.listAllocations(ctx);
-        return {
-          allocations: list.allocations.map(allocationToWire),
-          shared: list.shared ? sharedAllocationToWire(list.shared) : undefined,
-        };
-      }),
-    } satisfies v1alpha1.HintProviderServer);
+    hintProvider = hintProviderService(runtime);
+    server.addService(v1alpha1.HintProviderService, hintProvider.implementation);
   }
   if (definition.statusFunc) {
     server.addService(v1alpha1.StatusFuncService, {
@@ -208,37 +176,7 @@ function addHandlerServices(server: grpc.Server, definition: PluginDefinition, r
       },
     } satisfies v1alpha1.PodSourceServer);
   }
-}
-
-class PluginFailure extends Error {
-  constructor(
-    readonly code: grpc.status,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Wraps a handler as a unary gRPC method, mapping failures to status codes the agent can report. */
-function unary<Req, Res>(fn: (request: Req) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    Promise.resolve()
-      .then(() => fn(call.request))
-      .then(
-        (response) => callback(null, response),
-        (error: Error) => {
-          const code =
-            error instanceof PluginFailure
-              ? error.code
-              : error instanceof NotConfiguredError
-                ? grpc.status.FAILED_PRECONDITION
-                : error instanceof WireError
-                  ? grpc.status.INVALID_ARGUMENT
-                  : grpc.status.INTERNAL;
-          callback({ code, details: error.message, name: error.name, message: error.message });
-        },
-      );
-  };
+  return { endStreams: () => hintProvider?.endStreams() };
 }
 
 /**

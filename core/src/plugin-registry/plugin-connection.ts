@@ -35,6 +35,8 @@ export interface PluginConnectionOptions {
 export class PluginConnection {
   readonly channel: grpc.Channel;
   private readonly client: grpc.Client;
+  /** Open bidirectional streams, cancelled by close(). */
+  private readonly streams = new Set<{ cancel(): void }>();
 
   constructor(
     public pluginName: string,
@@ -64,26 +66,55 @@ export class PluginConnection {
         new grpc.Metadata(),
         { deadline: Date.now() + timeoutMs },
         (error, response) => {
-          const durationMs = performance.now() - started;
-          const code = error ? (grpc.status[error.code] ?? String(error.code)) : 'OK';
-          const labels = { plugin: this.pluginName, service, method: name, code };
-          this.options.metrics.pluginCallDuration.observe(labels, durationMs / 1000);
           if (error || response === undefined) {
-            this.options.metrics.pluginCallFailures.inc(labels);
-            const detail = error ? error.details || error.message : 'empty response';
-            this.options.logger.warn(
-              { plugin: this.pluginName, service, method: name, code, durationMs: Math.round(durationMs), deadlineMs: timeoutMs, err: detail },
-              'plugin call failed',
-            );
-            const failure = new PluginCallError(this.pluginName, `${service}.${name}`, code, durationMs, detail);
-            this.options.onCallFailure?.(failure);
-            reject(failure);
+            const code = error ? (grpc.status[error.code] ?? String(error.code)) : 'OK';
+            reject(this.recordFailure(service, name, started, timeoutMs, code, error ? error.details || error.message : 'empty response'));
             return;
           }
+          this.recordSuccess(service, name, started);
           resolve(response);
         },
       );
     });
+  }
+
+  /**
+   * A call that did not go through unary() (a message on a stream) answered: timed into
+   * kernelet_plugin_call_duration_seconds under its service and method, as a unary call is.
+   */
+  recordSuccess(service: string, method: string, started: number): void {
+    this.options.metrics.pluginCallDuration.observe({ plugin: this.pluginName, service, method, code: 'OK' }, (performance.now() - started) / 1000);
+  }
+
+  /** A call failed: timed, counted, logged and reported as unary() does; answers the error to reject the call with. */
+  recordFailure(service: string, method: string, started: number, timeoutMs: number, code: string, detail: string): PluginCallError {
+    const durationMs = performance.now() - started;
+    const labels = { plugin: this.pluginName, service, method, code };
+    this.options.metrics.pluginCallDuration.observe(labels, durationMs / 1000);
+    this.options.metrics.pluginCallFailures.inc(labels);
+    this.options.logger.warn(
+      { plugin: this.pluginName, service, method, code, durationMs: Math.round(durationMs), deadlineMs: timeoutMs, err: detail },
+      'plugin call failed',
+    );
+    const failure = new PluginCallError(this.pluginName, `${service}.${method}`, code, durationMs, detail);
+    this.options.onCallFailure?.(failure);
+    return failure;
+  }
+
+  /** The deadline of a call that does not name its own. */
+  get callTimeoutMs(): number {
+    return this.options.callTimeoutMs;
+  }
+
+  /**
+   * A bidirectional stream without a deadline: its user times each message it sends.
+   * Closing the connection cancels it (a closed channel would otherwise keep it open).
+   */
+  bidiStream<Req, Res>(method: grpc.MethodDefinition<Req, Res>): grpc.ClientDuplexStream<Req, Res> {
+    const stream = this.client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, new grpc.Metadata(), {});
+    this.streams.add(stream);
+    stream.on('status', () => this.streams.delete(stream));
+    return stream;
   }
 
   serverStream<Req, Res>(method: grpc.MethodDefinition<Req, Res>, request: Req): grpc.ClientReadableStream<Res> {
@@ -100,13 +131,15 @@ export class PluginConnection {
   }
 
   close(): void {
+    for (const stream of this.streams) stream.cancel();
+    this.streams.clear();
     this.client.close();
     this.channel.close();
   }
 }
 
 /** "/kernelet.v1alpha1.AdmitHandler/Admit" -> service "AdmitHandler", name "Admit". */
-function splitPath(path: string): { service: string; name: string } {
+export function splitPath(path: string): { service: string; name: string } {
   const [, qualified = '', name = ''] = path.split('/');
   return { service: qualified.slice(qualified.lastIndexOf('.') + 1), name };
 }

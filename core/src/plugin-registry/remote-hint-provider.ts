@@ -12,31 +12,62 @@ import {
   type TopologyHint,
 } from '@kernelet/sdk/common';
 import type { HintProvider } from '../extension-points/hint-provider.js';
+import { CallStream, CallStreamUnsupportedError } from './call-stream.js';
 import type { PluginConnection } from './plugin-connection.js';
 
-/** A plugin's HintProvider service seen as the agent's HintProvider. Errors propagate: the topology manager applies the policy. */
+type Call = Omit<v1alpha1.HintProviderCall, 'id'>;
+type Result = v1alpha1.HintProviderResult;
+
+/**
+ * A plugin's HintProvider service seen as the agent's HintProvider. Errors propagate: the
+ * topology manager applies the policy. The admission calls travel on the provider's Calls
+ * stream; a provider without one is called through the unary rpcs.
+ */
 export class RemoteHintProvider implements HintProvider {
+  private readonly calls: CallStream<v1alpha1.HintProviderCall, Result>;
+
   constructor(
     readonly name: string,
     private readonly connection: PluginConnection,
-  ) {}
+  ) {
+    this.calls = new CallStream(connection, {
+      method: v1alpha1.HintProviderService.calls,
+      withId: (call, id) => ({ ...call, id }),
+      idOf: (result) => result.id,
+      errorOf: (result) => result.error,
+    });
+  }
 
   async getTopologyHints(pod: Pod, containerName: string): Promise<ProviderHints> {
-    const response = await this.connection.unary(v1alpha1.HintProviderService.getTopologyHints, { pod: podToWire(pod), containerName });
+    const request = { pod: podToWire(pod), containerName };
+    const response = await this.call(
+      'GetTopologyHints',
+      { getTopologyHints: request },
+      (r) => r.hints,
+      () => this.connection.unary(v1alpha1.HintProviderService.getTopologyHints, request),
+    );
     return providerHintsFromWire(response);
   }
 
   async getPodTopologyHints(pod: Pod): Promise<ProviderHints> {
-    const response = await this.connection.unary(v1alpha1.HintProviderService.getPodTopologyHints, { pod: podToWire(pod) });
+    const request = { pod: podToWire(pod) };
+    const response = await this.call(
+      'GetPodTopologyHints',
+      { getPodTopologyHints: request },
+      (r) => r.hints,
+      () => this.connection.unary(v1alpha1.HintProviderService.getPodTopologyHints, request),
+    );
     return providerHintsFromWire(response);
   }
 
   async allocate(pod: Pod, containerName: string, hint: TopologyHint): Promise<AllocateResult> {
-    const response = await this.connection.unary(v1alpha1.HintProviderService.allocate, {
-      pod: podToWire(pod),
-      containerName,
-      hint: hintToWire(hint),
-    });
+    const request = { pod: podToWire(pod), containerName, hint: hintToWire(hint) };
+    const response = await this.call(
+      'Allocate',
+      { allocate: request },
+      (r) => r.allocate,
+      () => this.connection.unary(v1alpha1.HintProviderService.allocate, request),
+    );
     if (response.rejection) return { ok: false, reason: response.rejection.reason, message: response.rejection.message };
     const allocation = response.allocation
       ? allocationFromWire(response.allocation)
@@ -45,7 +76,13 @@ export class RemoteHintProvider implements HintProvider {
   }
 
   async removeContainer(podUID: string, containerName: string): Promise<void> {
-    await this.connection.unary(v1alpha1.HintProviderService.removeContainer, { podUid: podUID, containerName });
+    const request = { podUid: podUID, containerName };
+    await this.call(
+      'RemoveContainer',
+      { removeContainer: request },
+      (r) => r.removeContainer,
+      () => this.connection.unary(v1alpha1.HintProviderService.removeContainer, request),
+    );
   }
 
   async listAllocations(): Promise<AllocationList> {
@@ -54,5 +91,17 @@ export class RemoteHintProvider implements HintProvider {
       allocations: response.allocations.map(allocationFromWire),
       shared: response.shared ? sharedAllocationFromWire(response.shared) : null,
     };
+  }
+
+  /** One admission call: on the stream while the plugin serves it, else as the unary rpc. */
+  private async call<T>(method: string, call: Call, answer: (result: Result) => T | undefined, unary: () => Promise<T>): Promise<T> {
+    if (this.calls.supported) {
+      try {
+        return await this.calls.send(method, call, answer);
+      } catch (error) {
+        if (!(error instanceof CallStreamUnsupportedError)) throw error;
+      }
+    }
+    return unary();
   }
 }

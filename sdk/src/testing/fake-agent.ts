@@ -68,6 +68,7 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
     ...options.configure,
   });
   await call(pluginregistration.RegistrationService.notifyRegistrationStatus, { pluginRegistered: true, error: '' });
+  const calls = callsStream(client, timeoutMs);
 
   return {
     info,
@@ -76,18 +77,20 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
       return r.admit ? { admit: true } : { admit: false, reason: r.rejection?.reason ?? '', message: r.rejection?.message ?? '' };
     },
     async getTopologyHints(pod, containerName) {
-      return providerHintsFromWire(await call(v1alpha1.HintProviderService.getTopologyHints, { pod: podToWire(pod), containerName }));
+      const r = await calls.send({ getTopologyHints: { pod: podToWire(pod), containerName } });
+      return providerHintsFromWire(hintsOf(r));
     },
     async getPodTopologyHints(pod) {
-      return providerHintsFromWire(await call(v1alpha1.HintProviderService.getPodTopologyHints, { pod: podToWire(pod) }));
+      const r = await calls.send({ getPodTopologyHints: { pod: podToWire(pod) } });
+      return providerHintsFromWire(hintsOf(r));
     },
     async allocate(pod, containerName, hint) {
-      const r = await call(v1alpha1.HintProviderService.allocate, { pod: podToWire(pod), containerName, hint: hintToWire(hint) });
-      if (r.rejection) return { ok: false, reason: r.rejection.reason, message: r.rejection.message };
-      return { ok: true, allocation: r.allocation ? allocationFromWire(r.allocation) : { podUID: pod.metadata?.uid ?? '', containerName } };
+      const r = (await calls.send({ allocate: { pod: podToWire(pod), containerName, hint: hintToWire(hint) } })).allocate;
+      if (r?.rejection) return { ok: false, reason: r.rejection.reason, message: r.rejection.message };
+      return { ok: true, allocation: r?.allocation ? allocationFromWire(r.allocation) : { podUID: pod.metadata?.uid ?? '', containerName } };
     },
     async removeContainer(podUID, containerName) {
-      await call(v1alpha1.HintProviderService.removeContainer, { podUid: podUID, containerName });
+      await calls.send({ removeContainer: { podUid: podUID, containerName } });
     },
     async listAllocations() {
       const r = await call(v1alpha1.HintProviderService.listAllocations, {});
@@ -109,9 +112,63 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
       return () => stream.cancel();
     },
     close() {
+      calls.close();
       client.close();
       channel.close();
       links.remove();
     },
   };
+}
+
+/**
+ * The hint provider's admission calls as the agent makes them: messages on the plugin's
+ * Calls stream, opened on first use. A result carrying an error rejects like a failed rpc.
+ */
+function callsStream(client: grpc.Client, timeoutMs: number) {
+  const method = v1alpha1.HintProviderService.calls;
+  let stream: grpc.ClientDuplexStream<v1alpha1.HintProviderCall, v1alpha1.HintProviderResult> | undefined;
+  const waiting = new Map<number, { resolve(r: v1alpha1.HintProviderResult): void; reject(e: Error): void }>();
+  let nextId = 1;
+  const open = () => {
+    const opened = client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, new grpc.Metadata(), {});
+    opened.on('data', (result: v1alpha1.HintProviderResult) => {
+      const waiter = waiting.get(result.id);
+      waiting.delete(result.id);
+      if (result.error) waiter?.reject(Object.assign(new Error(result.error.message), { code: result.error.code, details: result.error.message }));
+      else waiter?.resolve(result);
+    });
+    opened.on('error', () => undefined);
+    opened.on('status', (status: grpc.StatusObject) => {
+      stream = undefined;
+      for (const waiter of waiting.values()) waiter.reject(Object.assign(new Error(status.details), { code: status.code, details: status.details }));
+      waiting.clear();
+    });
+    return opened;
+  };
+  return {
+    send(call: Omit<v1alpha1.HintProviderCall, 'id'>): Promise<v1alpha1.HintProviderResult> {
+      stream ??= open();
+      const id = nextId++;
+      const sent = stream;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          reject(Object.assign(new Error(`no answer within ${timeoutMs}ms`), { code: grpc.status.DEADLINE_EXCEEDED }));
+        }, timeoutMs);
+        waiting.set(id, {
+          resolve: (r) => (clearTimeout(timer), resolve(r)),
+          reject: (e) => (clearTimeout(timer), reject(e)),
+        });
+        sent.write({ ...call, id });
+      });
+    },
+    close() {
+      stream?.cancel();
+    },
+  };
+}
+
+function hintsOf(result: v1alpha1.HintProviderResult): v1alpha1.GetTopologyHintsResponse {
+  if (!result.hints) throw new Error('the plugin answered a hints call with the result of another call');
+  return result.hints;
 }

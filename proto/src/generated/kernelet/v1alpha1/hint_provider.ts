@@ -10,8 +10,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -19,6 +21,33 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { NUMAAffinity, Pod, Rejection, ResourceHints, TopologyHint } from "./types.js";
+
+export interface HintProviderCall {
+  /** Chosen by the agent, unique among the stream's calls in flight. */
+  id: number;
+  getTopologyHints?: GetTopologyHintsRequest | undefined;
+  getPodTopologyHints?: GetPodTopologyHintsRequest | undefined;
+  allocate?: AllocateRequest | undefined;
+  removeContainer?: RemoveContainerRequest | undefined;
+}
+
+export interface HintProviderResult {
+  id: number;
+  /** The answer to get_topology_hints and get_pod_topology_hints. */
+  hints?: GetTopologyHintsResponse | undefined;
+  allocate?: AllocateResponse | undefined;
+  removeContainer?:
+    | RemoveContainerResponse
+    | undefined;
+  /** The call failed, as the unary rpc would have failed with this status. */
+  error?: CallError | undefined;
+}
+
+export interface CallError {
+  /** A gRPC status code (google.rpc.Code), never OK. */
+  code: number;
+  message: string;
+}
 
 export interface GetTopologyHintsRequest {
   pod?: Pod | undefined;
@@ -122,6 +151,395 @@ export interface ListAllocationsResponse {
    */
   shared?: ContainerAllocation | undefined;
 }
+
+function createBaseHintProviderCall(): HintProviderCall {
+  return {
+    id: 0,
+    getTopologyHints: undefined,
+    getPodTopologyHints: undefined,
+    allocate: undefined,
+    removeContainer: undefined,
+  };
+}
+
+export const HintProviderCall: MessageFns<HintProviderCall> = {
+  encode(message: HintProviderCall, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.getTopologyHints !== undefined) {
+      GetTopologyHintsRequest.encode(message.getTopologyHints, writer.uint32(18).fork()).join();
+    }
+    if (message.getPodTopologyHints !== undefined) {
+      GetPodTopologyHintsRequest.encode(message.getPodTopologyHints, writer.uint32(26).fork()).join();
+    }
+    if (message.allocate !== undefined) {
+      AllocateRequest.encode(message.allocate, writer.uint32(34).fork()).join();
+    }
+    if (message.removeContainer !== undefined) {
+      RemoveContainerRequest.encode(message.removeContainer, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HintProviderCall {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHintProviderCall();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.getTopologyHints = GetTopologyHintsRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.getPodTopologyHints = GetPodTopologyHintsRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.allocate = AllocateRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.removeContainer = RemoveContainerRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HintProviderCall {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      getTopologyHints: isSet(object.getTopologyHints)
+        ? GetTopologyHintsRequest.fromJSON(object.getTopologyHints)
+        : isSet(object.get_topology_hints)
+        ? GetTopologyHintsRequest.fromJSON(object.get_topology_hints)
+        : undefined,
+      getPodTopologyHints: isSet(object.getPodTopologyHints)
+        ? GetPodTopologyHintsRequest.fromJSON(object.getPodTopologyHints)
+        : isSet(object.get_pod_topology_hints)
+        ? GetPodTopologyHintsRequest.fromJSON(object.get_pod_topology_hints)
+        : undefined,
+      allocate: isSet(object.allocate) ? AllocateRequest.fromJSON(object.allocate) : undefined,
+      removeContainer: isSet(object.removeContainer)
+        ? RemoveContainerRequest.fromJSON(object.removeContainer)
+        : isSet(object.remove_container)
+        ? RemoveContainerRequest.fromJSON(object.remove_container)
+        : undefined,
+    };
+  },
+
+  toJSON(message: HintProviderCall): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.getTopologyHints !== undefined) {
+      obj.getTopologyHints = GetTopologyHintsRequest.toJSON(message.getTopologyHints);
+    }
+    if (message.getPodTopologyHints !== undefined) {
+      obj.getPodTopologyHints = GetPodTopologyHintsRequest.toJSON(message.getPodTopologyHints);
+    }
+    if (message.allocate !== undefined) {
+      obj.allocate = AllocateRequest.toJSON(message.allocate);
+    }
+    if (message.removeContainer !== undefined) {
+      obj.removeContainer = RemoveContainerRequest.toJSON(message.removeContainer);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HintProviderCall>): HintProviderCall {
+    return HintProviderCall.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HintProviderCall>): HintProviderCall {
+    const message = createBaseHintProviderCall();
+    message.id = object.id ?? 0;
+    message.getTopologyHints = (object.getTopologyHints !== undefined && object.getTopologyHints !== null)
+      ? GetTopologyHintsRequest.fromPartial(object.getTopologyHints)
+      : undefined;
+    message.getPodTopologyHints = (object.getPodTopologyHints !== undefined && object.getPodTopologyHints !== null)
+      ? GetPodTopologyHintsRequest.fromPartial(object.getPodTopologyHints)
+      : undefined;
+    message.allocate = (object.allocate !== undefined && object.allocate !== null)
+      ? AllocateRequest.fromPartial(object.allocate)
+      : undefined;
+    message.removeContainer = (object.removeContainer !== undefined && object.removeContainer !== null)
+      ? RemoveContainerRequest.fromPartial(object.removeContainer)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseHintProviderResult(): HintProviderResult {
+  return { id: 0, hints: undefined, allocate: undefined, removeContainer: undefined, error: undefined };
+}
+
+export const HintProviderResult: MessageFns<HintProviderResult> = {
+  encode(message: HintProviderResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.hints !== undefined) {
+      GetTopologyHintsResponse.encode(message.hints, writer.uint32(18).fork()).join();
+    }
+    if (message.allocate !== undefined) {
+      AllocateResponse.encode(message.allocate, writer.uint32(26).fork()).join();
+    }
+    if (message.removeContainer !== undefined) {
+      RemoveContainerResponse.encode(message.removeContainer, writer.uint32(34).fork()).join();
+    }
+    if (message.error !== undefined) {
+      CallError.encode(message.error, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HintProviderResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHintProviderResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hints = GetTopologyHintsResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.allocate = AllocateResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.removeContainer = RemoveContainerResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.error = CallError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HintProviderResult {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      hints: isSet(object.hints) ? GetTopologyHintsResponse.fromJSON(object.hints) : undefined,
+      allocate: isSet(object.allocate) ? AllocateResponse.fromJSON(object.allocate) : undefined,
+      removeContainer: isSet(object.removeContainer)
+        ? RemoveContainerResponse.fromJSON(object.removeContainer)
+        : isSet(object.remove_container)
+        ? RemoveContainerResponse.fromJSON(object.remove_container)
+        : undefined,
+      error: isSet(object.error) ? CallError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: HintProviderResult): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.hints !== undefined) {
+      obj.hints = GetTopologyHintsResponse.toJSON(message.hints);
+    }
+    if (message.allocate !== undefined) {
+      obj.allocate = AllocateResponse.toJSON(message.allocate);
+    }
+    if (message.removeContainer !== undefined) {
+      obj.removeContainer = RemoveContainerResponse.toJSON(message.removeContainer);
+    }
+    if (message.error !== undefined) {
+      obj.error = CallError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HintProviderResult>): HintProviderResult {
+    return HintProviderResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HintProviderResult>): HintProviderResult {
+    const message = createBaseHintProviderResult();
+    message.id = object.id ?? 0;
+    message.hints = (object.hints !== undefined && object.hints !== null)
+      ? GetTopologyHintsResponse.fromPartial(object.hints)
+      : undefined;
+    message.allocate = (object.allocate !== undefined && object.allocate !== null)
+      ? AllocateResponse.fromPartial(object.allocate)
+      : undefined;
+    message.removeContainer = (object.removeContainer !== undefined && object.removeContainer !== null)
+      ? RemoveContainerResponse.fromPartial(object.removeContainer)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? CallError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCallError(): CallError {
+  return { code: 0, message: "" };
+}
+
+export const CallError: MessageFns<CallError> = {
+  encode(message: CallError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCallError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CallError {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: CallError): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CallError>): CallError {
+    return CallError.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CallError>): CallError {
+    const message = createBaseCallError();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
 
 function createBaseGetTopologyHintsRequest(): GetTopologyHintsRequest {
   return { pod: undefined, containerName: "" };
@@ -1833,6 +2251,22 @@ export const HintProviderService = {
       Buffer.from(ListAllocationsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAllocationsResponse => ListAllocationsResponse.decode(value),
   },
+  /**
+   * The admission calls above (GetTopologyHints, GetPodTopologyHints, Allocate,
+   * RemoveContainer) as messages on one long-lived stream. A message on an open stream
+   * costs a fraction of a unary call, and admission makes several per pod. Each result
+   * repeats its call's id; results may arrive in any order. The agent falls back to the
+   * unary rpcs when a provider answers UNIMPLEMENTED.
+   */
+  calls: {
+    path: "/kernelet.v1alpha1.HintProvider/Calls" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: HintProviderCall): Buffer => Buffer.from(HintProviderCall.encode(value).finish()),
+    requestDeserialize: (value: Buffer): HintProviderCall => HintProviderCall.decode(value),
+    responseSerialize: (value: HintProviderResult): Buffer => Buffer.from(HintProviderResult.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HintProviderResult => HintProviderResult.decode(value),
+  },
 } as const;
 
 export interface HintProviderServer extends UntypedServiceImplementation {
@@ -1852,6 +2286,14 @@ export interface HintProviderServer extends UntypedServiceImplementation {
    * re-applying allocations after an agent restart.
    */
   listAllocations: handleUnaryCall<ListAllocationsRequest, ListAllocationsResponse>;
+  /**
+   * The admission calls above (GetTopologyHints, GetPodTopologyHints, Allocate,
+   * RemoveContainer) as messages on one long-lived stream. A message on an open stream
+   * costs a fraction of a unary call, and admission makes several per pod. Each result
+   * repeats its call's id; results may arrive in any order. The agent falls back to the
+   * unary rpcs when a provider answers UNIMPLEMENTED.
+   */
+  calls: handleBidiStreamingCall<HintProviderCall, HintProviderResult>;
 }
 
 export interface HintProviderClient extends Client {
@@ -1941,6 +2383,16 @@ export interface HintProviderClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAllocationsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The admission calls above (GetTopologyHints, GetPodTopologyHints, Allocate,
+   * RemoveContainer) as messages on one long-lived stream. A message on an open stream
+   * costs a fraction of a unary call, and admission makes several per pod. Each result
+   * repeats its call's id; results may arrive in any order. The agent falls back to the
+   * unary rpcs when a provider answers UNIMPLEMENTED.
+   */
+  calls(): ClientDuplexStream<HintProviderCall, HintProviderResult>;
+  calls(options: Partial<CallOptions>): ClientDuplexStream<HintProviderCall, HintProviderResult>;
+  calls(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<HintProviderCall, HintProviderResult>;
 }
 
 export const HintProviderClient = makeGenericClientConstructor(
@@ -1959,6 +2411,17 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;
