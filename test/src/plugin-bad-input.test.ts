@@ -35,17 +35,17 @@ describe('registration refusals', () => {
     {
       name: 'an unknown plugin type',
       env: { PLUGIN_NAME: 'csi-thing', PLUGIN_TYPE: 'CSIPlugin' },
-      reason: /^no handler registered for plugin type: CSIPlugin at socket .*csi-thing\.sock$/,
+      reason: /^RegisterPlugin error -- no handler registered for plugin type: CSIPlugin at socket .*csi-thing\.sock$/,
     },
     {
       name: 'no supported version',
       env: { PLUGIN_NAME: 'future', PLUGIN_VERSIONS: 'v2.AdmitHandler,v9.Telepathy' },
-      reason: /^none of the supported versions \[v2\.AdmitHandler, v9\.Telepathy\] is served by this agent/,
+      reason: /^RegisterPlugin error -- plugin validation failed with err: none of the supported versions \[v2\.AdmitHandler, v9\.Telepathy\] is served by this agent/,
     },
     {
       name: 'an invalid name',
       env: { PLUGIN_NAME: 'Bad_Name', PLUGIN_TYPE: 'KerneletPlugin' },
-      reason: /^invalid plugin name "Bad_Name"/,
+      reason: /^RegisterPlugin error -- plugin validation failed with err: invalid plugin name "Bad_Name"/,
     },
   ])('refuses $name with NotifyRegistrationStatus(false, reason), binds nothing and logs why', async ({ env, reason }) => {
     const plugin = track(startPlugin(fixturePlugin('raw-registration'), { rootDir: root.path, env }));
@@ -69,7 +69,7 @@ describe('registration refusals', () => {
       }),
     );
     const entry = await agent.waitForPlugin('picky', 'rejected');
-    expect(entry.lastError).toBe('Configure failed: state file was written by policy none; delete it to switch');
+    expect(entry.lastError).toBe('RegisterPlugin error -- plugin registration failed with err: Configure failed: state file was written by policy none; delete it to switch');
     await plugin.waitForLog('the agent refused the registration', { reason: entry.lastError });
   });
 
@@ -121,7 +121,10 @@ describe('registration refusals', () => {
       }),
     );
     const notify = await impostor.waitForLog('notify');
-    expect(notify).toMatchObject({ pluginRegistered: false, error: `a plugin named twin is already registered from socket ${join(registry(), 'twin.sock')}` });
+    expect(notify).toMatchObject({
+      pluginRegistered: false,
+      error: `RegisterPlugin error -- plugin validation failed with err: a plugin named twin is already registered from socket ${join(registry(), 'twin.sock')}`,
+    });
     // The refusal is retried after a backoff (the name may be free by then): between two
     // attempts the impostor's row is rejected, during one it is registering.
     const plugins = await agent.waitForPlugins((list) => list.some((p) => p.socket === join(registry(), 'twin-2.sock') && p.state === 'rejected'), 10_000, 'twin-2.sock rejected');

@@ -3,6 +3,7 @@ import { ADMIT_HANDLER_SERVICE } from '../extension-points/admit-handler.js';
 import { HINT_PROVIDER_SERVICE } from '../extension-points/hint-provider.js';
 import { POD_SOURCE_SERVICE } from '../extension-points/pod-source.js';
 import { STATUS_FUNC_SERVICE } from '../extension-points/status-func.js';
+import { noHandlerError, validationError } from './registration-error.js';
 
 /** The registration type of plugins implementing kernelet's extension points. */
 export const KERNELET_PLUGIN_TYPE = 'KerneletPlugin';
@@ -20,10 +21,10 @@ export type PluginInfoCheck =
 export function checkPluginInfo(info: pluginregistration.PluginInfo, socketPath: string): PluginInfoCheck {
   const { type, name } = info;
   if (type !== KERNELET_PLUGIN_TYPE) {
-    return { ok: false, name, type, reason: `no handler registered for plugin type: ${type || '(empty)'} at socket ${socketPath}` };
+    return { ok: false, name, type, reason: noHandlerError(type, socketPath) };
   }
   if (!PLUGIN_NAME.test(name)) {
-    return { ok: false, name, type, reason: `invalid plugin name ${JSON.stringify(name)}: want lower-case alphanumerics, '-' and '.', at most 63 characters` };
+    return { ok: false, name, type, reason: validationError(`invalid plugin name ${JSON.stringify(name)}: want lower-case alphanumerics, '-' and '.', at most 63 characters`) };
   }
   const services = info.supportedVersions.filter((v) => SUPPORTED_SERVICES.includes(v));
   if (services.length === 0) {
@@ -31,12 +32,12 @@ export function checkPluginInfo(info: pluginregistration.PluginInfo, socketPath:
       ok: false,
       name,
       type,
-      reason: `none of the supported versions [${info.supportedVersions.join(', ')}] is served by this agent (it serves ${SUPPORTED_SERVICES.join(', ')})`,
+      reason: validationError(`none of the supported versions [${info.supportedVersions.join(', ')}] is served by this agent (it serves ${SUPPORTED_SERVICES.join(', ')})`),
     };
   }
   const endpoint = info.endpoint || socketPath;
   if (!endpoint.startsWith('/')) {
-    return { ok: false, name, type, reason: `endpoint ${JSON.stringify(info.endpoint)} is not an absolute unix socket path` };
+    return { ok: false, name, type, reason: validationError(`endpoint ${JSON.stringify(info.endpoint)} is not an absolute unix socket path`) };
   }
   return { ok: true, name, type, services: [...new Set(services)], endpoint };
 }

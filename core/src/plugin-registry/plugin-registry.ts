@@ -14,6 +14,7 @@ import type { AgentMetrics } from '../metrics/metrics.js';
 import { isConfigurationRefusal } from './configure-refusal.js';
 import { checkPluginInfo } from './plugin-info.js';
 import { PluginCallError, PluginConnection } from './plugin-connection.js';
+import { registrationError, validationError } from './registration-error.js';
 import { RegistryWatcher, type RegistryEntry } from './registry-watcher.js';
 import { RemoteAdmitHandler, type FailurePolicy } from './remote-admit-handler.js';
 import { RemoteHintProvider } from './remote-hint-provider.js';
@@ -278,7 +279,7 @@ export class PluginRegistry {
 
       const duplicate = [...this.records.values()].find((r) => r !== record && r.name === check.name && r.state === 'registered');
       if (duplicate) {
-        return await this.reject(record, `a plugin named ${check.name} is already registered from socket ${duplicate.socketPath}`, true);
+        return await this.reject(record, validationError(`a plugin named ${check.name} is already registered from socket ${duplicate.socketPath}`), true);
       }
 
       const serviceConnection =
@@ -291,8 +292,12 @@ export class PluginRegistry {
         if (!current()) return;
         // Only the plugin's own refusal is the operator's to fix; a broken connection or a
         // timeout is a failed attempt, retried like any other.
-        if (error instanceof PluginCallError && isConfigurationRefusal(error.code)) await this.reject(record, `Configure failed: ${error.detail}`, true, true);
-        else this.fail(record, `Configure failed: ${describe(error)}`);
+        if (error instanceof PluginCallError && isConfigurationRefusal(error.code)) {
+          const refusal = `Configure failed: ${error.detail}`;
+          await this.reject(record, registrationError(refusal), true, refusal);
+        } else {
+          this.fail(record, `Configure failed: ${describe(error)}`);
+        }
         return;
       }
       if (!current()) return;
@@ -315,7 +320,7 @@ export class PluginRegistry {
   private bind(record: PluginRecord, connection: PluginConnection, durationMs: number): void {
     const duplicate = [...this.records.values()].find((r) => r !== record && r.name === record.name && r.state === 'registered');
     if (duplicate) {
-      void this.reject(record, `a plugin named ${record.name} is already registered from socket ${duplicate.socketPath}`, true);
+      void this.reject(record, registrationError(`a plugin named ${record.name} is already registered from socket ${duplicate.socketPath}`), true);
       return;
     }
     const child = new Container({ parent: this.root });
@@ -372,10 +377,15 @@ export class PluginRegistry {
     this.emit({ kind: 'unbound', name: record.name, services: record.services });
   }
 
-  private async reject(record: PluginRecord, reason: string, retryable: boolean, refusedConfiguration = false): Promise<void> {
+  /**
+   * Refuses a plugin: `reason` is what the plugin is told (upstream's wording, see
+   * registration-error.ts), also shown and logged; `configurationRefusal` is the plugin's own
+   * refusal of its configuration, for the node condition.
+   */
+  private async reject(record: PluginRecord, reason: string, retryable: boolean, configurationRefusal: string | null = null): Promise<void> {
     record.state = 'rejected';
     setError(record, reason);
-    record.configurationRefusal = refusedConfiguration ? reason : null;
+    record.configurationRefusal = configurationRefusal;
     this.metrics.pluginRegistrations.inc({ result: 'rejected' });
     this.logger.warn({ plugin: record.name, type: record.type, socket: record.socketPath, reason }, 'plugin registration refused');
     this.scheduleRetry(record, retryable);

@@ -91,3 +91,77 @@ describe('generatePodStatus with a sidecar', () => {
     expect(s.phase).toBe('Pending');
   });
 });
+
+describe('generatePodStatus: an init container the runtime no longer reports', () => {
+  // upstream convertToAPIContainerStatuses: a status terminated before is kept; else a regular init
+  // container gone once an app container was created completed (exit 0, reason Completed).
+  const initPod: Pod = {
+    metadata: { name: 'p', namespace: 'default', uid: 'u' },
+    spec: { restartPolicy: 'Always', initContainers: [{ name: 'setup', image: 'i' }, { name: 'side', image: 'i', restartPolicy: 'Always' }], containers: [{ name: 'app', image: 'i' }] },
+  };
+  const container = (name: string, state: RuntimeContainerStatus['state']): RuntimeContainerStatus => ({
+    id: `${name}-id`,
+    name,
+    podSandboxId: 's',
+    state,
+    createdAt: 1000,
+    startedAt: state === 'created' ? 0 : 1000,
+    finishedAt: 0,
+    exitCode: 0,
+    image: 'i',
+    imageRef: 'sha256:i',
+    hash: '',
+    restartCount: 0,
+    reason: '',
+    message: '',
+  });
+  const earlierSetup = {
+    name: 'setup',
+    image: 'i',
+    imageID: 'sha256:i',
+    containerID: 'containerd://setup-1',
+    ready: true,
+    restartCount: 0,
+    started: false,
+    state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:00:01Z', containerID: 'containerd://setup-1' } },
+  };
+  const generated = { name: 'setup', image: 'i', imageID: '', ready: false, restartCount: 0, started: false };
+  const completed = {
+    ...generated,
+    ready: true,
+    state: { terminated: { exitCode: 0, reason: 'Completed', message: 'Unable to get init container status from container runtime and pod has been initialized, treat it as exited normally' } },
+  };
+
+  it.each<[string, RuntimeContainerStatus[], PodStatus | undefined, object]>([
+    ['gone after the app container was created: completed', [container('app', 'created')], undefined, completed],
+    ['gone while the app container runs: completed', [container('side', 'running'), container('app', 'running')], undefined, completed],
+    ['gone before any app container was created: still initializing', [], undefined, { ...generated, state: { waiting: { reason: 'PodInitializing' } } }],
+    ['gone, terminated in the previous status: that status is kept', [container('app', 'running')], { initContainerStatuses: [earlierSetup] }, earlierSetup],
+  ])('%s', (_name, containers, previous, expected) => {
+    const status = generatePodStatus({
+      pod: initPod,
+      runtime: { uid: 'u', name: 'p', namespace: 'default', sandboxes: [{ id: 's', state: 'ready', attempt: 0, createdAt: 0, ips: ['10.0.0.2'] }], containers },
+      reasons: new Map(),
+      previous,
+      podIsTerminal: false,
+      nodeIPs: ['10.0.0.1'],
+      runtimeName: 'containerd',
+      now: Date.UTC(2025, 0, 1),
+    });
+    expect(status.initContainerStatuses?.find((s) => s.name === 'setup')).toEqual(expected);
+  });
+
+  it('leaves a sidecar the runtime no longer reports waiting: it is started again', () => {
+    const status = generatePodStatus({
+      pod: initPod,
+      runtime: { uid: 'u', name: 'p', namespace: 'default', sandboxes: [], containers: [container('app', 'running')] },
+      reasons: new Map(),
+      previous: undefined,
+      podIsTerminal: false,
+      nodeIPs: ['10.0.0.1'],
+      runtimeName: 'containerd',
+      now: Date.UTC(2025, 0, 1),
+    });
+    expect(status.initContainerStatuses?.find((s) => s.name === 'side')?.state).toEqual({ waiting: { reason: 'PodInitializing' } });
+  });
+});

@@ -1,6 +1,6 @@
 import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from '@kernelet/sdk/common';
 import { podQOSClass } from '@kernelet/sdk/common';
-import { shouldContainerBeRestarted } from './pod-actions.js';
+import { hasAnyRegularContainerCreated, shouldContainerBeRestarted } from './pod-actions.js';
 import { getPhase } from './pod-phase.js';
 import { isHostNetwork, isRestartableInitContainer } from './pod-naming.js';
 import type { RuntimeContainerStatus, RuntimePodStatus } from './runtime-status.js';
@@ -35,7 +35,9 @@ export function apiTime(ms: number): string {
  * The pod's API status from what the runtime reports (upstream generateAPIPodStatus and
  * convertToAPIContainerStatuses, without probes: a running container is ready and started).
  * Sidecars are in initContainerStatuses; ready only while they run, and counted in the
- * Ready and ContainersReady conditions.
+ * Ready and ContainersReady conditions. A container the runtime no longer reports keeps the
+ * termination reported before; a regular init container removed before one was reported
+ * counts as completed once an app container was created.
  */
 export function generatePodStatus(inputs: StatusInputs): PodStatus {
   const { pod, runtime, previous } = inputs;
@@ -87,13 +89,18 @@ export function generatePodStatus(inputs: StatusInputs): PodStatus {
   return status;
 }
 
+/** Upstream's message for a regular init container the runtime no longer reports once the pod got past its init containers. */
+const INIT_CONTAINER_STATUS_LOST = 'Unable to get init container status from container runtime and pod has been initialized, treat it as exited normally';
+
 function containerStatuses(inputs: StatusInputs, containers: readonly Container[], hasInit: boolean, isInit: boolean): ContainerStatus[] {
   const { pod, runtime, reasons } = inputs;
+  const previousStatuses = (isInit ? inputs.previous?.initContainerStatuses : inputs.previous?.containerStatuses) ?? [];
+  const appCreated = isInit && hasAnyRegularContainerCreated(pod, runtime);
   return containers.map((container) => {
     const sidecar = isInit && isRestartableInitContainer(container);
     const history = runtime.containers.filter((c) => c.name === container.name);
     const latest = history[0];
-    const status: ContainerStatus = {
+    let status: ContainerStatus = {
       name: container.name,
       image: container.image ?? '',
       imageID: '',
@@ -102,6 +109,16 @@ function containerStatuses(inputs: StatusInputs, containers: readonly Container[
       started: false,
       state: { waiting: { reason: hasInit ? 'PodInitializing' : 'ContainerCreating' } },
     };
+    const before = previousStatuses.find((s) => s.name === container.name);
+    if (!latest && before?.state?.terminated) {
+      // The runtime no longer reports it (removed): the termination reported before still stands, as upstream keeps it.
+      status = { ...before };
+    } else if (!latest && appCreated && !sidecar) {
+      // Removed and never reported terminated (e.g. after a restart of the agent): an app container was
+      // created, so this regular init container completed (upstream convertToAPIContainerStatuses).
+      status.state = { terminated: { exitCode: 0, reason: 'Completed', message: INIT_CONTAINER_STATUS_LOST } };
+      status.ready = true;
+    }
     if (latest) {
       status.restartCount = latest.restartCount;
       status.containerID = containerID(inputs.runtimeName, latest.id);

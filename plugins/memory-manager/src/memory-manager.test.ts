@@ -104,16 +104,22 @@ describe('MemoryManager', () => {
     const mm = manager(dir);
     mm.start();
     const before = readFileSync(mm.stateFile, 'utf8');
-    const result = mm.allocate(guaranteed('huge', { memory: '200Gi' }), 'app', toHint(null));
-    expect(result).toEqual({
+    // As the kubelet words a failed Allocate, with the memory manager's own text inside.
+    expect(mm.allocate(guaranteed('huge', { memory: '200Gi' }), 'app', toHint(null))).toEqual({
       ok: false,
       reason: 'UnexpectedAdmissionError',
-      message: 'memory manager: no set of NUMA nodes has room for container "app" (memory 200Gi)',
+      message: 'Allocate failed due to [memorymanager] failed to get the default NUMA affinity, no NUMA nodes with enough memory is available, which is unexpected',
+    });
+    expect(mm.allocate(guaranteed('huge', { memory: '200Gi' }), 'app', toHint('[0] preferred'))).toEqual({
+      ok: false,
+      reason: 'UnexpectedAdmissionError',
+      message: 'Allocate failed due to [memorymanager] failed to find NUMA nodes to extend the current topology hint, which is unexpected',
     });
     expect(readFileSync(mm.stateFile, 'utf8')).toBe(before);
-    expect(mm.allocate(guaranteed('x', { memory: '1Gi' }), 'nope', toHint(null))).toMatchObject({
+    expect(mm.allocate(guaranteed('x', { memory: '1Gi' }), 'nope', toHint(null))).toEqual({
       ok: false,
-      message: 'memory manager: pod default/pod-x has no container "nope"',
+      reason: 'UnexpectedAdmissionError',
+      message: 'Allocate failed due to [memorymanager] pod default/pod-x has no container "nope", which is unexpected',
     });
   });
 

@@ -116,16 +116,19 @@ export class MemoryManager {
     this.assertStarted();
     const uid = podUID(pod);
     const found = findContainer(pod, containerName);
-    const refuse = (message: string): AllocateResult => {
-      this.log.warn({ pod: podName(pod), podUID: uid, containerName, reason: message }, 'memory allocation refused');
-      return { ok: false, reason: ALLOCATION_FAILURE_REASON, message: `memory manager: ${message}` };
+    // The message is worded as the kubelet words a failed Allocate (upstream's text for the
+    // situation inside); the log says which nodes and sizes were in the way.
+    const refuse = (cause: string, detail = cause): AllocateResult => {
+      this.log.warn({ pod: podName(pod), podUID: uid, containerName, reason: detail, message: cause }, 'memory allocation refused');
+      return { ok: false, reason: ALLOCATION_FAILURE_REASON, message: `Allocate failed due to ${cause}, which is unexpected` };
     };
-    if (uid === '') return refuse(`pod ${podName(pod)} has no UID`);
-    if (!found) return refuse(`pod ${podName(pod)} has no container "${containerName}"`);
+    if (uid === '') return refuse(`[memorymanager] pod ${podName(pod)} has no UID`);
+    if (!found) return refuse(`[memorymanager] pod ${podName(pod)} has no container "${containerName}"`);
     try {
       this.change(() => this.policy.allocate(this.state, pod, found.container, hint), { rollback: true });
     } catch (err) {
-      if (err instanceof AllocationError || err instanceof StateWriteError) return refuse(err.message);
+      if (err instanceof AllocationError) return refuse(err.message, err.detail);
+      if (err instanceof StateWriteError) return refuse(`[memorymanager] ${err.message}`);
       throw err;
     }
     return { ok: true, allocation: this.allocationOf(uid, containerName) };

@@ -34,7 +34,10 @@ interface AllocateCase extends StateCase {
   pod: CompactPod;
   allocate: string[];
   hint: string | null;
+  /** Upstream's error text, exactly. */
   expectError?: string;
+  /** Part of the detail the log gets. */
+  expectDetail?: string;
 }
 interface HintsCase extends StateCase {
   pod: CompactPod;
@@ -66,6 +69,15 @@ function container(pod: Pod, name: string) {
   return found;
 }
 
+function thrownBy(run: () => void): unknown {
+  try {
+    run();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 /** The state is what the case expects, or, when it expects nothing (or a refusal), what it started from. */
 function expectState(state: MemoryState, c: StateCase, unchanged = false): void {
   const machine = unchanged ? c.machineState : (c.expectMachineState ?? c.machineState);
@@ -89,8 +101,9 @@ describe('StaticPolicy.allocate', () => {
     };
     if (c.expectError) {
       const before = state.version;
-      expect(run).toThrow(AllocationError);
-      expect(run).toThrow(c.expectError);
+      const thrown = thrownBy(run);
+      expect(thrown).toBeInstanceOf(AllocationError);
+      expect(thrown).toMatchObject({ message: c.expectError, detail: expect.stringContaining(c.expectDetail ?? '') });
       expect(state.version).toBe(before);
       expectState(state, c, true); // a refused allocation changes nothing
     } else {

@@ -47,6 +47,19 @@ import {
   type MemoryRequests,
 } from './requested-resources.js';
 
+/**
+ * Upstream's texts for the static policy's refusals, one per situation: the pod is rejected
+ * with "Allocate failed due to <text>, which is unexpected".
+ */
+const REFUSALS = {
+  quantityNotInt64: '[memorymanager] failed to represent quantity as int64',
+  noDefaultHint: '[memorymanager] failed to get the default NUMA affinity, no NUMA nodes with enough memory is available',
+  defaultHintNotPreferred: '[memorymanager] failed to find the default preferred hint',
+  cannotExtendHint: '[memorymanager] failed to find NUMA nodes to extend the current topology hint',
+  extendedHintNotPreferred: '[memorymanager] failed to find the extended preferred hint',
+  violatesNUMAAllocation: '[memorymanager] preferred hint violates NUMA node allocation',
+} as const;
+
 export interface StaticPolicyOptions {
   machine: MachineInfo;
   /** Memory reserved for the system per node and type (reservedMemory). */
@@ -119,7 +132,7 @@ export class StaticPolicy implements Policy {
     try {
       requests = containerMemoryRequests(pod, container, this.gates);
     } catch (err) {
-      throw new AllocationError((err as Error).message, { cause: err });
+      throw new AllocationError(REFUSALS.quantityNotInt64, (err as Error).message, { cause: err });
     }
     const machineState = state.machineState();
     const want = describeRequests(requests);
@@ -127,9 +140,10 @@ export class StaticPolicy implements Policy {
     let best: TopologyHint = hint;
     if (hint.numaAffinity === null) {
       const fallback = this.defaultHint(machineState, pod, requests);
-      if (!fallback) throw new AllocationError(`no set of NUMA nodes has room for container "${container.name}" (${want})`);
+      if (!fallback) throw new AllocationError(REFUSALS.noDefaultHint, `no set of NUMA nodes has room for container "${container.name}" (${want})`);
       if (!fallback.preferred && hint.preferred) {
         throw new AllocationError(
+          REFUSALS.defaultHintNotPreferred,
           `a preferred placement was asked for, but the smallest set of NUMA nodes with room for container "${container.name}" ` +
             `(${nodes(fallback.numaAffinity)}) is not one`,
         );
@@ -140,12 +154,14 @@ export class StaticPolicy implements Policy {
       const wider = this.extendHint(machineState, pod, requests, best.numaAffinity ?? 0n);
       if (!wider) {
         throw new AllocationError(
+          REFUSALS.cannotExtendHint,
           `NUMA nodes ${nodes(best.numaAffinity)} cannot hold container "${container.name}" (${want}), ` +
             'nor can any larger set of NUMA nodes that includes them',
         );
       }
       if (!wider.preferred && best.preferred) {
         throw new AllocationError(
+          REFUSALS.extendedHintNotPreferred,
           `the preferred NUMA nodes ${nodes(best.numaAffinity)} cannot hold container "${container.name}" (${want}), ` +
             `and the set they widen to (${nodes(wider.numaAffinity)}) is not preferred`,
         );
@@ -154,7 +170,7 @@ export class StaticPolicy implements Policy {
     }
     const mask = best.numaAffinity ?? 0n;
     const violation = allocationViolation(machineState, mask);
-    if (violation) throw new AllocationError(`NUMA nodes ${nodes(mask)} cannot take container "${container.name}": ${violation}`);
+    if (violation) throw new AllocationError(REFUSALS.violatesNUMAAllocation, `NUMA nodes ${nodes(mask)} cannot take container "${container.name}": ${violation}`);
     const grouped = maskCount(mask) === 1 ? machineState.get(maskIds(mask)[0] as number)?.cells : undefined;
     if (grouped && grouped.length > 1) {
       // Upstream places it there, and the node leaves its group in the machine state

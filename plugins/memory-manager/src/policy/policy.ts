@@ -29,9 +29,20 @@ export interface Policy {
   allocatableMemory(state: StateReader): Block[];
 }
 
-/** Admission must fail: the container's memory cannot be placed. */
+/**
+ * Admission must fail: the container's memory cannot be placed. The message is upstream's
+ * text for the situation (the pod's status carries it, and tools match on it); `detail`
+ * says which nodes and sizes were in the way, for the log.
+ */
 export class AllocationError extends Error {
   override readonly name = 'AllocationError';
+  constructor(
+    message: string,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** No preference: the provider does not care where the container goes. */
