@@ -26,7 +26,7 @@ import { numaNodeProblems, reservationProblems, reservedByNode } from './reserve
 import { CheckpointState, type Checkpoint } from './state/checkpoint-state.js';
 import { PolicyMismatchError, StateFileError, StateWriteError, StaleStateError, type StaleAssignment } from './state/errors.js';
 import { diffMachineStates } from './state/machine-state.js';
-import { MemoryState, cloneAssignments, cloneMachineState, type Block } from './state/memory-state.js';
+import { MemoryState, type Block } from './state/memory-state.js';
 
 export interface MemoryManagerOptions {
   machine: MachineInfo;
@@ -288,12 +288,9 @@ export class MemoryManager {
     }
   }
 
+  /** Writes the live state: the checkpoint only reads it. */
   private save(): void {
-    this.checkpoint.write({
-      policyName: this.policy.name,
-      machineState: cloneMachineState(this.state.machineState()),
-      entries: cloneAssignments(this.state.assignments()),
-    });
+    this.checkpoint.write({ policyName: this.policy.name, machineState: this.state.machineState(), entries: this.state.assignments() });
     this.unsaved = false;
   }
 
