@@ -15,7 +15,7 @@ import { Writable } from 'node:stream';
 import { Quantity, maskIds, maskOf, parseMachineInfo, type MachineInfo, type Pod, type ProviderHints, type TopologyHint } from '@kernelet/sdk/common';
 import { pino, type Logger } from 'pino';
 
-import type { Block, ContainerMemoryAssignments, MemoryTable, NUMANodeMap } from './state/memory-state.js';
+import type { Block, ContainerMemoryAssignments, MemoryTable, NUMANodeMap, ReadonlyContainerMemoryAssignments, ReadonlyNUMANodeMap } from './state/memory-state.js';
 
 const here = new URL('.', import.meta.url);
 
@@ -61,7 +61,7 @@ export function toMachineState(compact: CompactMachineState): NUMANodeMap {
 }
 
 /** The compact form, for readable comparisons (types sorted, sizes in binary units). */
-export function fromMachineState(state: NUMANodeMap): CompactMachineState {
+export function fromMachineState(state: ReadonlyNUMANodeMap): CompactMachineState {
   const compact: CompactMachineState = {};
   for (const id of [...state.keys()].sort((a, b) => a - b)) {
     const node = state.get(id);
@@ -85,7 +85,7 @@ export function toAssignments(compact: CompactAssignments = {}): ContainerMemory
 }
 
 /** The compact form; blocks sorted by type, since their order carries no meaning. */
-export function fromAssignments(assignments: ContainerMemoryAssignments): CompactAssignments {
+export function fromAssignments(assignments: ReadonlyContainerMemoryAssignments): CompactAssignments {
   const compact: CompactAssignments = {};
   for (const [pod, containers] of assignments) {
     compact[pod] = {};

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { maskOf, type MachineInfo, type Pod } from '@kernelet/sdk/common';
 import type { Logger } from 'pino';
@@ -121,6 +122,46 @@ describe('MemoryManager', () => {
       reason: 'UnexpectedAdmissionError',
       message: 'Allocate failed due to [memorymanager] pod default/pod-x has no container "nope", which is unexpected',
     });
+  });
+
+  it('undoes an allocation whose state file cannot be written, and writes a release with the next change', () => {
+    const dir = tempDir();
+    const mm = manager(dir);
+    mm.start();
+    expect(mm.allocate(guaranteed('a', { memory: '2Gi' }), 'app', toHint('[0] preferred')).ok).toBe(true);
+    // A pod asking for all of node 1's memory fits there only while nothing is taken from it.
+    const node1 = mm.allocatableMemory().find((b) => b.type === 'memory' && b.numaAffinity[0] === 1)?.size ?? 0;
+    const probe = guaranteed('probe', { memory: `${node1}` });
+    const hints = fromHints(mm.getTopologyHints(probe, 'app'));
+    expect(hints['memory']).toContain('[1] preferred');
+    // The state file's place is taken by a directory: the rename of every write fails.
+    const blockWrites = () => {
+      rmSync(mm.stateFile);
+      mkdirSync(join(mm.stateFile, 'blocker'), { recursive: true });
+    };
+    const allowWrites = () => rmSync(mm.stateFile, { recursive: true });
+
+    blockWrites();
+    expect(mm.allocate(guaranteed('b', { memory: '1Gi', 'hugepages-1Gi': '1Gi' }), 'app', toHint('[1] preferred'))).toMatchObject({
+      ok: false,
+      reason: 'UnexpectedAdmissionError',
+    });
+    expect(mm.memoryNodesFor('b', 'app')).toBeUndefined();
+    expect(fromHints(mm.getTopologyHints(probe, 'app'))).toEqual(hints);
+
+    mm.removeContainer('a', 'app');
+    expect(mm.memoryNodesFor('a', 'app')).toBeUndefined();
+    allowWrites();
+    expect(mm.allocate(guaranteed('c', { memory: '1Gi' }), 'app', toHint('[1] preferred')).ok).toBe(true);
+    const text = readFileSync(mm.stateFile, 'utf8');
+    const stored = parseCheckpoint(text, mm.stateFile);
+    expect(fromAssignments(stored.entries)).toEqual({ c: { app: [['memory', [1], '1Gi']] } });
+    expect(text).toBe(serializeCheckpoint(stored));
+    // The machine state written is the one its assignments give: a restart adopts it as is.
+    const { logger, records } = capturingLogger();
+    manager(dir, loadMachine('mem-dual-numa'), documented, logger).start();
+    expect(records.map((r) => r['msg'])).toContain('restored the memory manager state');
+    expect(records.map((r) => r['msg'])).not.toContain('machine state changed since the state file was written');
   });
 
   it('frees memory on removal and removes stale containers, writing the file each time', () => {

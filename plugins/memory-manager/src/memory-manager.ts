@@ -167,13 +167,15 @@ export class MemoryManager {
       }
     }
     this.change(() => {
+      // Listed first: removing changes the assignments being read.
+      const gone: [string, string][] = [];
       for (const [uid, containers] of this.state.assignments()) {
         const keep = active.get(uid);
-        for (const containerName of containers.keys()) {
-          if (keep === 'all' || keep?.has(containerName)) continue;
-          this.log.info({ podUID: uid, containerName }, 'removing memory of a container that is no longer active');
-          this.policy.removeContainer(this.state, uid, containerName);
-        }
+        for (const containerName of containers.keys()) if (keep !== 'all' && !keep?.has(containerName)) gone.push([uid, containerName]);
+      }
+      for (const [uid, containerName] of gone) {
+        this.log.info({ podUID: uid, containerName }, 'removing memory of a container that is no longer active');
+        this.policy.removeContainer(this.state, uid, containerName);
       }
     });
   }
@@ -266,22 +268,27 @@ export class MemoryManager {
    * keeps its effect in memory and is written with the next change.
    */
   private change(operation: () => void, { rollback = false } = {}): void {
-    const before = rollback ? this.state.snapshot() : undefined;
-    const version = this.state.version;
-    operation();
-    if (this.state.version === version && !this.unsaved) return;
+    if (rollback) this.state.recordUndo();
     try {
-      this.save();
-    } catch (err) {
-      if (before) {
-        this.state.restore(before);
-        throw err;
+      const version = this.state.version;
+      operation();
+      if (this.state.version === version && !this.unsaved) return;
+      try {
+        this.save();
+      } catch (err) {
+        if (rollback) {
+          this.state.undo();
+          throw err;
+        }
+        this.unsaved = true;
+        this.log.error({ err, stateFile: this.stateFile }, 'could not write the memory manager state; will retry with the next change');
       }
-      this.unsaved = true;
-      this.log.error({ err, stateFile: this.stateFile }, 'could not write the memory manager state; will retry with the next change');
+    } finally {
+      if (rollback) this.state.forgetUndo();
     }
   }
 
+  /** Writes the live state: the checkpoint only reads it. */
   private save(): void {
     this.checkpoint.write({ policyName: this.policy.name, machineState: this.state.machineState(), entries: this.state.assignments() });
     this.unsaved = false;

@@ -34,7 +34,17 @@ import {
   type PlacedAssignments,
   type ReservedByNode,
 } from '../state/machine-state.js';
-import { MEMORY, type Block, type ContainerMemoryAssignments, type MemoryType, type NUMANodeMap, type State, type StateReader } from '../state/memory-state.js';
+import {
+  MEMORY,
+  cloneNodeState,
+  type Block,
+  type ContainerMemoryAssignments,
+  type MemoryType,
+  type NUMANodeMap,
+  type ReadonlyNUMANodeMap,
+  type State,
+  type StateReader,
+} from '../state/memory-state.js';
 import { AllocationError, NO_PREFERENCE, type Policy } from './policy.js';
 import { RequestFit } from './request-fit.js';
 import {
@@ -179,14 +189,15 @@ export class StaticPolicy implements Policy {
     }
 
     const ids = maskIds(mask);
+    const placed = copyNodes(machineState, ids);
     const blocks: Block[] = [];
     for (const [type, size] of requests) {
       blocks.push({ numaAffinity: [...ids], type, size });
       const reuse = this.reusableMemory(uid, mask, type);
-      reserveOn(machineState, ids, type, reuse >= size ? 0 : size - reuse);
+      reserveOn(placed, ids, type, reuse >= size ? 0 : size - reuse);
     }
     this.updatePodReusableMemory(pod, container, blocks);
-    state.setMachineState(machineState);
+    state.setNodeStates(placed);
     state.setMemoryBlocks(uid, container.name, blocks);
     this.updateInitContainersMemoryBlocks(state, pod, container, blocks);
     this.log.info({ podUID: uid, containerName: container.name, numaNodes: ids, requests: want }, 'allocated exclusive memory');
@@ -196,7 +207,7 @@ export class StaticPolicy implements Policy {
     const blocks = state.memoryBlocks(podUID, containerName);
     if (!blocks) return;
     state.deleteContainer(podUID, containerName);
-    const machineState = state.machineState();
+    const machineState = copyNodes(state.machineState(), blocks.flatMap((b) => b.numaAffinity));
     for (const block of blocks) {
       let released = block.size;
       for (const id of block.numaAffinity) {
@@ -212,7 +223,7 @@ export class StaticPolicy implements Policy {
         released -= give;
       }
     }
-    state.setMachineState(machineState);
+    state.setNodeStates(machineState);
     this.log.info({ podUID, containerName }, 'released exclusive memory');
   }
 
@@ -279,7 +290,7 @@ export class StaticPolicy implements Policy {
    * from nodes without assignments, plus the existing groups: no other set of several
    * nodes can pass the group rule. `required` keeps only sets that hold those nodes.
    */
-  private calculateHints(machineState: NUMANodeMap, pod: Pod, requests: MemoryRequests, required: NUMAMask = 0n): Map<string, TopologyHint[]> {
+  private calculateHints(machineState: ReadonlyNUMANodeMap, pod: Pod, requests: MemoryRequests, required: NUMAMask = 0n): Map<string, TopologyHint[]> {
     const ids = [...machineState.keys()].sort((a, b) => a - b);
     const uid = podUID(pod);
     const types = [...requests.keys()];
@@ -316,13 +327,13 @@ export class StaticPolicy implements Policy {
   }
 
   /** Where to place a container the topology manager gave no NUMA affinity. */
-  private defaultHint(machineState: NUMANodeMap, pod: Pod, requests: MemoryRequests): TopologyHint | undefined {
+  private defaultHint(machineState: ReadonlyNUMANodeMap, pod: Pod, requests: MemoryRequests): TopologyHint | undefined {
     const hints = this.calculateHints(machineState, pod, requests);
     return bestHint(hints.get(MEMORY) ?? [...hints.values()][0] ?? []);
   }
 
   /** The best hint that includes the given nodes (the topology manager may narrow a hint below what fits). */
-  private extendHint(machineState: NUMANodeMap, pod: Pod, requests: MemoryRequests, mask: NUMAMask): TopologyHint | undefined {
+  private extendHint(machineState: ReadonlyNUMANodeMap, pod: Pod, requests: MemoryRequests, mask: NUMAMask): TopologyHint | undefined {
     const hints = this.calculateHints(machineState, pod, requests, mask);
     const candidates = (hints.get(MEMORY) ?? [...hints.values()][0] ?? []).filter((h) => ((h.numaAffinity ?? 0n) & mask) === mask);
     return bestHint(candidates);
@@ -400,7 +411,7 @@ export function podUID(pod: Pod): string {
  * node never violates it, even on a node of a group (the topology manager can narrow a
  * group's hint down to one of its nodes, and upstream then places the memory there).
  */
-function allocationViolation(machineState: NUMANodeMap, mask: NUMAMask): string | undefined {
+function allocationViolation(machineState: ReadonlyNUMANodeMap, mask: NUMAMask): string | undefined {
   const ids = maskIds(mask);
   for (const id of ids) if (!machineState.has(id)) return `NUMA node ${id} does not exist`;
   if (ids.length === 1) return undefined;
@@ -411,6 +422,16 @@ function allocationViolation(machineState: NUMANodeMap, mask: NUMAMask): string 
     if (!sameNodes(node.cells, ids)) return `NUMA node ${id} is part of the group [${node.cells.join(',')}]`;
   }
   return undefined;
+}
+
+/** Copies of the states of these nodes (those that exist), for an operation to change and write back. */
+function copyNodes(machineState: ReadonlyNUMANodeMap, ids: readonly number[]): NUMANodeMap {
+  const copies: NUMANodeMap = new Map();
+  for (const id of ids) {
+    const node = machineState.get(id);
+    if (node && !copies.has(id)) copies.set(id, cloneNodeState(node));
+  }
+  return copies;
 }
 
 /** Takes memory from the nodes in order: numberOfAssignments and the group are set on every node. */
@@ -430,12 +451,12 @@ function reserveOn(machineState: NUMANodeMap, ids: readonly number[], type: Memo
   }
 }
 
-function satisfies(machineState: NUMANodeMap, mask: NUMAMask, requests: MemoryRequests): boolean {
+function satisfies(machineState: ReadonlyNUMANodeMap, mask: NUMAMask, requests: MemoryRequests): boolean {
   const ids = maskIds(mask);
   return [...requests].every(([type, size]) => sum(machineState, ids, type, 'free') >= size);
 }
 
-function sum(machineState: NUMANodeMap, ids: readonly number[], type: MemoryType, field: 'free' | 'allocatable'): number {
+function sum(machineState: ReadonlyNUMANodeMap, ids: readonly number[], type: MemoryType, field: 'free' | 'allocatable'): number {
   return ids.reduce((total, id) => total + (machineState.get(id)?.memoryMap.get(type)?.[field] ?? 0), 0);
 }
 

@@ -10,7 +10,7 @@
  */
 import { maskIds, maskOf, type NUMAMask } from '@kernelet/sdk/common';
 
-import type { MemoryType, NUMANodeMap } from '../state/memory-state.js';
+import type { MemoryType, ReadonlyNUMANodeMap } from '../state/memory-state.js';
 import type { MemoryRequests } from './requested-resources.js';
 
 /** What the pod's finished init containers leave for reuse: NUMA mask to type to bytes. */
@@ -38,7 +38,7 @@ export class RequestFit {
   private readonly anyAssigned: boolean;
 
   constructor(
-    machineState: NUMANodeMap,
+    machineState: ReadonlyNUMANodeMap,
     requests: MemoryRequests,
     private readonly reusable: ReusableByMask | undefined,
   ) {

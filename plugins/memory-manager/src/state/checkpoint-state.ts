@@ -11,7 +11,8 @@
  *    "checksum":4215593881}
  *
  * Sizes are integers in bytes; `entries` is left out when empty; map keys are sorted
- * as strings (so "10" comes before "2"); the checksum is the one in checksum.ts.
+ * as strings (so "10" comes before "2"); the checksum is the one in checksum.ts. The
+ * text is rendered by checkpoint-renderer.ts.
  * Writes go to a temporary file in the same directory, are synced, and renamed over
  * the state file, so a crash leaves the old file or the new one, never half of one.
  */
@@ -19,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@kernelet/sdk';
 
+import { CheckpointRenderer, type CheckpointContent } from './checkpoint-renderer.js';
 import { checkpointChecksum } from './checksum.js';
 import { StateFileError, StateWriteError } from './errors.js';
 import type { Block, ContainerMemoryAssignments, MemoryTable, NUMANodeMap, NUMANodeState } from './memory-state.js';
@@ -109,26 +111,15 @@ export function parseCheckpoint(text: string, file: string): Checkpoint {
 }
 
 /** The file's text for a checkpoint, exactly as the upstream kubelet would write it. */
-export function serializeCheckpoint(checkpoint: Checkpoint): string {
-  const checksum = checkpointChecksum(checkpointDocument(checkpoint));
-  const machineState = sortedMap(checkpoint.machineState, String, (node) => {
-    const memoryMap = sortedMap(node.memoryMap, (type) => type, (t) =>
-      `{"total":${t.total},"systemReserved":${t.systemReserved},"allocatable":${t.allocatable},"reserved":${t.reserved},"free":${t.free}}`,
-    );
-    return `{"numberOfAssignments":${node.numberOfAssignments},"memoryMap":${memoryMap},"cells":[${node.cells.join(',')}]}`;
-  });
-  const entries = sortedMap(checkpoint.entries, (uid) => uid, (pod) =>
-    sortedMap(pod, (name) => name, (blocks) =>
-      `[${blocks.map((b) => `{"numaAffinity":[${b.numaAffinity.join(',')}],"type":${goString(b.type)},"size":${b.size}}`).join(',')}]`,
-    ),
-  );
-  const entriesField = checkpoint.entries.size > 0 ? `,"entries":${entries}` : '';
-  return `{"policyName":${goString(checkpoint.policyName)},"machineState":${machineState}${entriesField},"checksum":${checksum}}`;
+export function serializeCheckpoint(checkpoint: CheckpointContent): string {
+  return new CheckpointRenderer().render(checkpoint);
 }
 
 /** Reads and writes the state file. */
 export class CheckpointState {
   readonly file: string;
+  /** Keeps what it rendered for the last write, so the next renders only what changed. */
+  private readonly renderer = new CheckpointRenderer();
 
   constructor(stateDir: string) {
     this.file = join(stateDir, STATE_FILE_NAME);
@@ -147,44 +138,13 @@ export class CheckpointState {
   }
 
   /** Replaces the file atomically; throws StateWriteError. */
-  write(checkpoint: Checkpoint): void {
+  write(checkpoint: CheckpointContent): void {
     try {
-      writeFileAtomic(this.file, serializeCheckpoint(checkpoint));
+      writeFileAtomic(this.file, this.renderer.render(checkpoint));
     } catch (err) {
       throw new StateWriteError(this.file, { cause: err });
     }
   }
-
-}
-
-
-/** The checkpoint as the kubelet decodes it, for the checksum. */
-function checkpointDocument(checkpoint: Checkpoint): JsonObject {
-  const machineState: JsonObject = {};
-  for (const [id, node] of checkpoint.machineState) {
-    machineState[String(id)] = {
-      numberOfAssignments: node.numberOfAssignments,
-      memoryMap: Object.fromEntries([...node.memoryMap].map(([type, t]) => [type, { ...t }])),
-      cells: node.cells,
-    };
-  }
-  const entries: JsonObject = {};
-  for (const [podUID, containers] of checkpoint.entries) {
-    entries[podUID] = Object.fromEntries([...containers].map(([name, blocks]) => [name, blocks.map((b) => ({ ...b }))]));
-  }
-  return { policyName: checkpoint.policyName, machineState, entries };
-}
-
-/** A Go map as encoding/json writes it: keys as strings, sorted bytewise. */
-function sortedMap<K, V>(map: ReadonlyMap<K, V>, key: (k: K) => string, value: (v: V) => string): string {
-  const entries = [...map].map(([k, v]) => [key(k), v] as const);
-  entries.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return `{${entries.map(([k, v]) => `${goString(k)}:${value(v)}`).join(',')}}`;
-}
-
-/** A JSON string as encoding/json writes it (HTML-safe). */
-function goString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function objectEntries(value: Json, field: string, at: (field: string, problem: string) => never): [string, Json][] {

@@ -39,6 +39,14 @@ export interface NUMANodeState {
 /** NUMA node id to its state. */
 export type NUMANodeMap = Map<number, NUMANodeState>;
 
+export interface ReadonlyNUMANodeState {
+  readonly numberOfAssignments: number;
+  readonly memoryMap: ReadonlyMap<MemoryType, Readonly<MemoryTable>>;
+  readonly cells: readonly number[];
+}
+
+export type ReadonlyNUMANodeMap = ReadonlyMap<number, ReadonlyNUMANodeState>;
+
 /** Memory of one type held by a container, spread over the nodes of its affinity. */
 export interface Block {
   numaAffinity: number[];
@@ -46,58 +54,81 @@ export interface Block {
   size: number;
 }
 
+export interface ReadonlyBlock {
+  readonly numaAffinity: readonly number[];
+  readonly type: MemoryType;
+  readonly size: number;
+}
+
 /** Pod UID to container name to blocks. */
 export type ContainerMemoryAssignments = Map<string, Map<string, Block[]>>;
 
-export function cloneTable(t: MemoryTable): MemoryTable {
+export type ReadonlyContainerMemoryAssignments = ReadonlyMap<string, ReadonlyMap<string, readonly ReadonlyBlock[]>>;
+
+export function cloneTable(t: Readonly<MemoryTable>): MemoryTable {
   return { total: t.total, systemReserved: t.systemReserved, allocatable: t.allocatable, reserved: t.reserved, free: t.free };
 }
 
-export function cloneMachineState(state: NUMANodeMap): NUMANodeMap {
+export function cloneNodeState(node: ReadonlyNUMANodeState): NUMANodeState {
+  const memoryMap = new Map<MemoryType, MemoryTable>();
+  node.memoryMap.forEach((table, type) => memoryMap.set(type, cloneTable(table)));
+  return { numberOfAssignments: node.numberOfAssignments, memoryMap, cells: [...node.cells] };
+}
+
+export function cloneMachineState(state: ReadonlyNUMANodeMap): NUMANodeMap {
   const copy: NUMANodeMap = new Map();
-  for (const [id, node] of state) {
-    copy.set(id, {
-      numberOfAssignments: node.numberOfAssignments,
-      memoryMap: new Map([...node.memoryMap].map(([type, table]) => [type, cloneTable(table)])),
-      cells: [...node.cells],
-    });
-  }
+  state.forEach((node, id) => copy.set(id, cloneNodeState(node)));
   return copy;
 }
 
-export function cloneBlocks(blocks: readonly Block[]): Block[] {
+export function cloneBlocks(blocks: readonly ReadonlyBlock[]): Block[] {
   return blocks.map((b) => ({ numaAffinity: [...b.numaAffinity], type: b.type, size: b.size }));
 }
 
-export function cloneAssignments(assignments: ContainerMemoryAssignments): ContainerMemoryAssignments {
+export function cloneAssignments(assignments: ReadonlyContainerMemoryAssignments): ContainerMemoryAssignments {
   return new Map(
     [...assignments].map(([pod, containers]) => [pod, new Map([...containers].map(([c, blocks]) => [c, cloneBlocks(blocks)]))]),
   );
 }
 
-/** Read access to the state; policies get copies, never the live maps. */
+/**
+ * Read access to the state. The machine state and the assignments are the live ones,
+ * read-only, and they change with the next write: a policy copies what it changes (see
+ * State.setNodeStates), so a read costs nothing however many NUMA nodes there are.
+ * Blocks come as copies.
+ */
 export interface StateReader {
-  machineState(): NUMANodeMap;
+  machineState(): ReadonlyNUMANodeMap;
   memoryBlocks(podUID: string, containerName: string): Block[] | undefined;
-  assignments(): ContainerMemoryAssignments;
+  assignments(): ReadonlyContainerMemoryAssignments;
 }
 
+/** Writes keep copies of what they are given. */
 export interface State extends StateReader {
-  setMachineState(state: NUMANodeMap): void;
-  setMemoryBlocks(podUID: string, containerName: string, blocks: readonly Block[]): void;
+  /** Replaces the state of the given nodes, leaving the others as they are. */
+  setNodeStates(nodes: ReadonlyNUMANodeMap): void;
+  setMemoryBlocks(podUID: string, containerName: string, blocks: readonly ReadonlyBlock[]): void;
   deleteContainer(podUID: string, containerName: string): void;
 }
 
 /**
  * The state in memory. Every write bumps `version`, so the owner knows when to
- * checkpoint; `snapshot`/`restore` undo an operation whose checkpoint failed.
+ * checkpoint.
+ *
+ * An operation whose checkpoint fails is undone: between `recordUndo` and
+ * `forgetUndo`, each write remembers what it replaced, and `undo` puts it back. Writes
+ * replace node states and block lists whole and never edit the stored ones, so what
+ * they replaced is kept by reference: undoing an allocation costs the one or two
+ * nodes it touched, not a copy of the whole machine.
  */
 export class MemoryState implements State {
   private machine: NUMANodeMap;
   private entries: ContainerMemoryAssignments;
   private writes = 0;
+  /** Undo steps of the writes since recordUndo, oldest first; undefined when not recording. */
+  private undoSteps: (() => void)[] | undefined;
 
-  constructor(machine: NUMANodeMap = new Map(), entries: ContainerMemoryAssignments = new Map()) {
+  constructor(machine: ReadonlyNUMANodeMap = new Map(), entries: ReadonlyContainerMemoryAssignments = new Map()) {
     this.machine = cloneMachineState(machine);
     this.entries = cloneAssignments(entries);
   }
@@ -106,8 +137,8 @@ export class MemoryState implements State {
     return this.writes;
   }
 
-  machineState(): NUMANodeMap {
-    return cloneMachineState(this.machine);
+  machineState(): ReadonlyNUMANodeMap {
+    return this.machine;
   }
 
   memoryBlocks(podUID: string, containerName: string): Block[] | undefined {
@@ -115,16 +146,21 @@ export class MemoryState implements State {
     return blocks ? cloneBlocks(blocks) : undefined;
   }
 
-  assignments(): ContainerMemoryAssignments {
-    return cloneAssignments(this.entries);
+  assignments(): ReadonlyContainerMemoryAssignments {
+    return this.entries;
   }
 
-  setMachineState(state: NUMANodeMap): void {
-    this.machine = cloneMachineState(state);
+  setNodeStates(nodes: ReadonlyNUMANodeMap): void {
+    nodes.forEach((node, id) => {
+      const replaced = this.machine.get(id);
+      this.remember(() => (replaced ? this.machine.set(id, replaced) : this.machine.delete(id)));
+      this.machine.set(id, cloneNodeState(node));
+    });
     this.writes++;
   }
 
-  setMemoryBlocks(podUID: string, containerName: string, blocks: readonly Block[]): void {
+  setMemoryBlocks(podUID: string, containerName: string, blocks: readonly ReadonlyBlock[]): void {
+    this.rememberContainer(podUID, containerName);
     let pod = this.entries.get(podUID);
     if (!pod) this.entries.set(podUID, (pod = new Map()));
     pod.set(containerName, cloneBlocks(blocks));
@@ -133,18 +169,55 @@ export class MemoryState implements State {
 
   deleteContainer(podUID: string, containerName: string): void {
     const pod = this.entries.get(podUID);
-    if (!pod?.delete(containerName)) return;
+    if (!pod?.has(containerName)) return;
+    this.rememberContainer(podUID, containerName);
+    pod.delete(containerName);
     if (pod.size === 0) this.entries.delete(podUID);
     this.writes++;
   }
 
-  snapshot(): { machine: NUMANodeMap; entries: ContainerMemoryAssignments } {
-    return { machine: cloneMachineState(this.machine), entries: cloneAssignments(this.entries) };
-  }
-
-  restore(snapshot: { machine: NUMANodeMap; entries: ContainerMemoryAssignments }): void {
+  /** Replaces the whole state (with copies); not undoable. */
+  restore(snapshot: { machine: ReadonlyNUMANodeMap; entries: ReadonlyContainerMemoryAssignments }): void {
     this.machine = cloneMachineState(snapshot.machine);
     this.entries = cloneAssignments(snapshot.entries);
     this.writes++;
+  }
+
+  /** From now on, remember what each write replaces (see undo). */
+  recordUndo(): void {
+    this.undoSteps = [];
+  }
+
+  /** Puts back what the writes since recordUndo replaced, newest first, and stops recording. */
+  undo(): void {
+    const steps = this.undoSteps ?? [];
+    this.undoSteps = undefined;
+    for (let i = steps.length - 1; i >= 0; i--) (steps[i] as () => void)();
+    this.writes++;
+  }
+
+  /** Stops recording; the writes stay. */
+  forgetUndo(): void {
+    this.undoSteps = undefined;
+  }
+
+  private remember(step: () => void): void {
+    this.undoSteps?.push(step);
+  }
+
+  /** What a container holds now (nothing, or its blocks, which are never edited), to put back. */
+  private rememberContainer(podUID: string, containerName: string): void {
+    if (!this.undoSteps) return;
+    const held = this.entries.get(podUID)?.get(containerName);
+    this.remember(() => {
+      let pod = this.entries.get(podUID);
+      if (held) {
+        if (!pod) this.entries.set(podUID, (pod = new Map()));
+        pod.set(containerName, held);
+        return;
+      }
+      pod?.delete(containerName);
+      if (pod?.size === 0) this.entries.delete(podUID);
+    });
   }
 }
