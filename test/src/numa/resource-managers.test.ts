@@ -123,7 +123,7 @@ describe('CPU and memory managers as plugins', () => {
 
     await startAgent(['--cpu-manager-policy', 'none']);
     const refused = await waitFor('rejected', 'cpu-manager');
-    expect(refused.lastError).toMatch(/^Configure failed: .*cpu_manager_state: policyName: .*to recover: /);
+    expect(refused.lastError).toMatch(/^RegisterPlugin error -- plugin registration failed with err: Configure failed: .*cpu_manager_state: policyName: .*to recover: /);
     await waitFor('registered', 'memory-manager');
     expect(logs.some((l) => l['msg'] === 'plugin registration refused' && l['plugin'] === 'cpu-manager')).toBe(true);
     // The refusal is on the node's status too, with the remedy, where `kubectl describe node` shows it.
