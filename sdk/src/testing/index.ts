@@ -3,7 +3,7 @@
 export { makeTempRootDir, type TempRootDir } from './temp-root-dir.js';
 export { freePort } from './free-port.js';
 export { ProcessHandle, type LogLine } from './process-handle.js';
-export { AgentProcess, kerneletBin, runtimeArgs, startAgent, type PluginEntry, type StartAgentOptions } from './start-agent.js';
+export { AGENT_NODE_FLAGS, AgentProcess, kerneletBin, runtimeArgs, startAgent, type PluginEntry, type StartAgentOptions } from './start-agent.js';
 export { startPlugin, type StartPluginOptions } from './start-plugin.js';
 export { registerWithFakeAgent, type FakeAgentOptions, type FakeAgentSession } from './fake-agent.js';
 export { seededRandom } from './seeded-random.js';

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS } from '@kernelet/sdk/testing';
 import { printTable, type Bench } from './bench.js';
 
 /** Every benchmark; add one by adding its module here. Pass names to run a subset. */
@@ -8,6 +11,14 @@ const benches: readonly (() => Promise<{ bench: Bench }>)[] = [
   () => import('./admission.bench.js'),
   () => import('./pods.bench.js'),
 ];
+
+// The benches run the agent's code in this process (admission, topology merge) and the
+// plugins' (CPU allocation): measure it under the V8 flags the kernelet bin and the plugin
+// host run with, not node's defaults, which tune the JIT and the heap differently.
+if (!AGENT_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) {
+  const run = spawnSync(process.execPath, [...AGENT_NODE_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
 
 const only = process.argv.slice(2);
 for (const load of benches) {
