@@ -7,3 +7,4 @@ export { AgentProcess, kerneletBin, runtimeArgs, startAgent, type PluginEntry, t
 export { startPlugin, type StartPluginOptions } from './start-plugin.js';
 export { registerWithFakeAgent, type FakeAgentOptions, type FakeAgentSession } from './fake-agent.js';
 export { seededRandom } from './seeded-random.js';
+export { simpleHintMasks, simpleNarrowestFittingWidth } from './simple-hint-masks.js';
