@@ -257,13 +257,19 @@ export function narrowestFittingWidth(
 function narrowestCapacityWidth(ids: readonly number[], capacity: MaskCapacity | undefined): number {
   if (!capacity) return 1;
   let width = 0;
+  const byPosition: number[] = [];
   capacity.needs.forEach((need, d) => {
     if (need <= 0) return;
-    const row = capacity.offers[d];
+    readAmounts(capacity.offers[d], ids, byPosition);
+    // The usual answer, one node, needs only the best offer: no array to sort.
+    let best = -Infinity;
+    for (let i = 0; i < ids.length; i++) best = Math.max(best, byPosition[i] as number);
+    if (ids.length > 0 && best >= need) {
+      width = Math.max(width, 1);
+      return;
+    }
     // A typed array sorts numerically without a comparator call per step; read from the end, it is largest first.
-    const offers = new Float64Array(ids.length);
-    readAmounts(row, ids, offers);
-    offers.sort();
+    const offers = Float64Array.from(byPosition).sort();
     let sum = 0;
     let k = 0;
     while (k < offers.length && sum < need) sum += offers[offers.length - 1 - k++] as number;
