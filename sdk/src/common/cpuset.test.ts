@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../testing/seeded-random.js';
 import { CPUSet } from './cpuset.js';
 
 describe('CPUSet', () => {
@@ -31,5 +32,16 @@ describe('CPUSet', () => {
     expect(a.has(8)).toBe(false);
     expect(a.take(3).toString()).toBe('0-2');
     expect(CPUSet.of(3, 1).equals(CPUSet.parse('1,3'))).toBe(true);
+  });
+});
+
+describe('CPUSet.difference', () => {
+  it('keeps exactly the ids the other set lacks, on random sets', () => {
+    const next = seededRandom(84);
+    for (let round = 0; round < 200; round++) {
+      const pick = (density: number) => CPUSet.from(Array.from({ length: 96 }, (_, id) => id).filter(() => next() < density));
+      const [a, b] = [pick(next()), pick(next())];
+      expect(a.difference(b).toArray(), `round ${round}`).toEqual(a.toArray().filter((id) => !b.has(id)));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../testing/seeded-random.js';
-import { HINT_MASK_BUDGET, hintMasks, narrowestFittingWidth, type HintMaskSearch, type MaskCapacity } from './hint-masks.js';
+import { simpleHintMasks, simpleNarrowestFittingWidth } from '../testing/simple-hint-masks.js';
+import { HINT_MASK_BUDGET, hintMasks, narrowestFittingWidth, type HintMaskSearch, type MaskCapacity, type MaskTest } from './hint-masks.js';
 import { forEachMask, maskCount, maskIds, maskOf, type NUMAMask } from './numa-mask.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -204,5 +205,104 @@ describe('narrowestFittingWidth', () => {
   ])('%s', (_name, free, need, expected) => {
     const { ids, fits, capacity } = capacityCase(free, need);
     expect(narrowestFittingWidth(ids, fits, capacity)).toBe(expected);
+  });
+});
+
+/**
+ * A random search over `n` nodes in two dimensions: each node offers some of each, a
+ * mask fits when it reaches both needs and is not refused by a rule of its own (as a
+ * group rule would refuse it) unless what its nodes surely offer reaches a higher bar.
+ * The sufficient capacity is that bar: it never vouches for a mask `fits` refuses.
+ */
+function randomSearch(next: () => number, n: number): HintMaskSearch {
+  const int = (k: number) => Math.floor(next() * k);
+  // Partly filled machines: some nodes offer nothing, others part or all of 4 units.
+  const fill = next();
+  const free = [range(n).map(() => (next() < fill ? int(2) : 1 + int(4))), range(n).map(() => int(3))];
+  const sure = free.map((row) => row.map((f) => (next() < 0.8 ? f : int(f + 1))));
+  const needs = [1 + int(12), int(4)];
+  const sureNeeds = needs.map((need) => need + int(3));
+  const refused = BigInt(int(6));
+  const sum = (row: readonly number[], maskNodeIds: readonly number[]) => maskNodeIds.reduce((s, id) => s + (row[id] ?? 0), 0);
+  const fits: MaskTest = (mask, maskNodeIds) =>
+    free.every((row, d) => sum(row, maskNodeIds) >= (needs[d] as number)) &&
+    (((mask * 2654435761n) >> 5n) % 7n !== refused || sure.every((row, d) => sum(row, maskNodeIds) >= (sureNeeds[d] as number)));
+  const offers = (rows: number[][]) => rows.map((row) => new Map(row.map((f, id) => [id, f])));
+  const search: HintMaskSearch = {
+    ids: range(n),
+    fits,
+    capacity: { offers: offers(free), needs },
+    // Small budgets run out of steps (64 per hint) part way through a width.
+    budget: next() < 0.5 ? 1 + int(next() < 0.5 ? 8 : 60) : HINT_MASK_BUDGET,
+  };
+  if (next() < 0.8) search.sufficientCapacity = { offers: offers(sure), needs: sureNeeds };
+  if (next() < 0.3) search.required = maskOf(Array.from({ length: 1 + int(2) }, () => int(n)));
+  if (next() < 0.4) search.multiNodeIds = range(n).filter(() => next() < 0.7);
+  if (next() < 0.3) search.extraMasks = Array.from({ length: 1 + int(3) }, () => maskOf(Array.from({ length: 1 + int(4) }, () => int(n))));
+  return search;
+}
+
+describe('hintMasks and narrowestFittingWidth against the search without shortcuts', () => {
+  it.each([2, 5, 12, 13, 16, 24, 64])('answer exactly as it does on random searches over %i nodes', (n) => {
+    for (let seed = 1; seed <= (n > 16 ? 150 : 300); seed++) {
+      const search = randomSearch(seededRandom(n * 1000 + seed), n);
+      expect(hintMasks(search), `seed ${seed}`).toEqual(simpleHintMasks(search));
+      const capacity = search.capacity;
+      expect(narrowestFittingWidth(search.ids, search.fits, capacity, search.budget), `seed ${seed}`).toBe(
+        simpleNarrowestFittingWidth(search.ids, search.fits, capacity, search.budget),
+      );
+    }
+  });
+
+  it.each([
+    ['every node has room: the pairs surely overflow the budget', range(64).map(() => 4), 1, 64 + 1],
+    ['a node short of the request', range(64).map((id) => (id === 0 ? 2 : 4)), 4, 63 + 1],
+    ['pairs needed: the first 512 in upstream order', range(64).map(() => 4), 6, HINT_MASK_BUDGET + 1],
+  ])('on 64 nodes with a sufficient capacity: %s', (_name, free, need, length) => {
+    const search = { ...capacityCase(free, need), budget: HINT_MASK_BUDGET };
+    const exact = { ...search, sufficientCapacity: search.capacity };
+    const masks = hintMasks(exact);
+    expect(masks.length).toBe(length);
+    expect(masks).toEqual(simpleHintMasks(search));
+  });
+
+  it('asks fits nothing about a width that surely overflows the budget, nor about masks that surely fit', () => {
+    const { ids, fits, capacity } = capacityCase(range(64).map(() => 4), 1);
+    const asked: number[] = [];
+    const masks = hintMasks({ ids, capacity, sufficientCapacity: capacity, multiNodeIds: range(16), fits: (mask, maskNodeIds) => (asked.push(maskNodeIds.length), fits(mask)) });
+    // 64 single nodes are tested; the 120 pairs of the 16 multi-node ids surely fit; the 560 triples would overflow.
+    expect(masks.length).toBe(64 + 120 + 1);
+    expect(asked.filter((width) => width === 1).length).toBe(64);
+    expect(asked.filter((width) => width === 2 || width === 3).length).toBe(0);
+  });
+});
+
+describe('hintMasks shortcuts at their edges', () => {
+  it.each([695, 696, 697])('drops a wider width only when it holds more masks than there is room for (budget %i)', (budget) => {
+    // 16 nodes, each holds the request: 16 single nodes, 120 pairs, then 560 triples against a room of budget - 136.
+    const search = { ...capacityCase(range(16).map(() => 4), 1), budget };
+    expect(hintMasks({ ...search, sufficientCapacity: search.capacity })).toEqual(simpleHintMasks(search));
+  });
+
+  it('counts the masks of a width past half the pool right (C(10,9) is 10, not the 252 of C(10,5))', () => {
+    // Nodes 0-9 offer 1 each and 8 are needed: 45 masks of 8 nodes, then 10 of 9 against a room of 100.
+    const free = range(13).map((id) => (id < 10 ? 1 : 0));
+    const search = { ...capacityCase(free, 8), multiNodeIds: range(10), budget: 145 };
+    const masks = hintMasks({ ...search, sufficientCapacity: search.capacity });
+    expect(masks.map(maskCount)).toEqual([...Array<number>(45).fill(8), ...Array<number>(10).fill(9), 10, 13]);
+    expect(masks).toEqual(simpleHintMasks(search));
+  });
+
+  it('counts steps node by node as the search without shortcuts does, wherever the allowance runs out', () => {
+    // No single node fits, and a mask of several fits when its lowest node is `from` or
+    // later: the allowance (64 steps per hint) runs out among the fitting pairs for some
+    // budgets, where one step more or less would offer one mask more or less.
+    for (let from = 0; from < 64; from += 3) {
+      const fits: MaskTest = (_mask, maskNodeIds) => maskNodeIds.length > 1 && (maskNodeIds[0] as number) >= from;
+      for (let budget = 1; budget <= 40; budget++) {
+        const search: HintMaskSearch = { ids: range(64), fits, budget };
+        expect(hintMasks(search), `from ${from}, budget ${budget}`).toEqual(simpleHintMasks(search));
+      }
+    }
   });
 });

@@ -7,3 +7,4 @@ export { AGENT_NODE_FLAGS, AgentProcess, kerneletBin, runtimeArgs, startAgent, t
 export { startPlugin, type StartPluginOptions } from './start-plugin.js';
 export { registerWithFakeAgent, type FakeAgentOptions, type FakeAgentSession } from './fake-agent.js';
 export { seededRandom } from './seeded-random.js';
+export { simpleHintMasks, simpleNarrowestFittingWidth } from './simple-hint-masks.js';

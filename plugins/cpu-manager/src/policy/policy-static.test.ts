@@ -8,7 +8,7 @@ import { CPUAllocationError } from '../topology/cpu-assignment.js';
 import { CPUTopology } from '../topology/cpu-topology.js';
 import { DEFAULT_STATIC_POLICY_OPTIONS, FULL_PCPUS_ONLY, parseStaticPolicyOptions } from './policy-options.js';
 import { StaticPolicy } from './policy-static.js';
-import { seededRandom } from '@kernelet/sdk/testing';
+import { seededRandom, simpleHintMasks } from '@kernelet/sdk/testing';
 
 type Assignments = Record<string, Record<string, string>>;
 
@@ -414,5 +414,92 @@ describe('StaticPolicy and pod-level resources', () => {
     expect(policy.getTopologyHints(state, pod, container).get('cpu')?.length).toBeGreaterThan(0);
     policy.allocate(state, pod, container, null);
     expect(state.getCPUSet('p', 'c')?.size).toBe(2);
+  });
+});
+
+/**
+ * The policy's hints as it computed them before the hint search took shortcuts (tests
+ * only): the same test and bound handed to the search without shortcuts, the nodes of
+ * each hint counted, and minAffinitySize and socket alignment worked out per call.
+ */
+function hintsWithoutShortcuts(policy: StaticPolicy, topo: CPUTopology, available: CPUSet, reusable: CPUSet, request: number): [number[], boolean][] {
+  const byNode = new Map(topo.numaNodes.map((n) => [n, 0]));
+  for (const cpu of available) byNode.set(topo.info(cpu).numa, (byNode.get(topo.info(cpu).numa) ?? 0) + 1);
+  const required = maskOf([...reusable].map((cpu) => topo.info(cpu).numa));
+  const masks = simpleHintMasks({
+    ids: topo.numaNodes,
+    required,
+    capacity: { offers: [byNode], needs: [request - reusable.size] },
+    fits: (mask, ids) => (mask & required) === required && reusable.size + ids.reduce((sum, n) => sum + (byNode.get(n) ?? 0), 0) >= request,
+  });
+  const sizes = topo.numaNodes.map((n) => topo.cpusInNUMANode(n).length).sort((a, b) => b - a);
+  let minAffinitySize = sizes.length;
+  for (let i = 0, sum = 0; i < sizes.length; i++) {
+    sum += sizes[i] as number;
+    if (sum >= request) {
+      minAffinitySize = i + 1;
+      break;
+    }
+  }
+  const perSocket = Math.floor(topo.numNUMANodes / topo.numSockets);
+  const socketAligned = (ids: number[]) => perSocket > 0 && topo.socketsInNUMANodes(ids).length === Math.floor((minAffinitySize + perSocket - 1) / perSocket);
+  return masks.map((mask) => {
+    const ids = maskIds(mask);
+    return [ids, (policy.options.alignBySocket && socketAligned(ids)) || ids.length === minAffinitySize];
+  });
+}
+
+/** CPUs free on a partly filled machine: each NUMA node empty, full or in between, by a fill level drawn per case. */
+function randomAvailable(topo: CPUTopology, next: () => number): CPUSet {
+  const fill = next();
+  const free: number[] = [];
+  for (const n of topo.numaNodes) {
+    const kind = next();
+    const density = kind < fill * 0.6 ? 0 : kind < fill ? next() : 1;
+    for (const cpu of topo.cpusInNUMANode(n)) if (next() < density) free.push(cpu);
+  }
+  return CPUSet.from(free);
+}
+
+describe('StaticPolicy topology hints, against the search without shortcuts', () => {
+  const asData = (hints: TopologyHint[]): [number[], boolean][] => hints.map((h) => [maskIds(h.numaAffinity ?? 0n), h.preferred]);
+
+  it.each([
+    ['cpu-dual-socket-ht', false],
+    ['16-numa', false],
+    ['16-numa', true],
+    ['64-numa', false],
+    ['64-numa', true],
+  ])('are the same hints on random partly filled %s machines (align-by-socket %s)', (topology, alignBySocket) => {
+    const policy = policyFor({ topology, numReserved: 0, ...(alignBySocket ? { options: { 'align-by-socket': 'true' } } : {}) });
+    const topo = loadTopology(topology);
+    const next = seededRandom(topo.numNUMANodes * 10 + (alignBySocket ? 1 : 0));
+    const perNode = Math.ceil(topo.numCPUs / topo.numNUMANodes);
+    for (let round = 0; round < 120; round++) {
+      const available = round % 10 === 0 ? topo.all : randomAvailable(topo, next);
+      const reusable = round % 5 === 0 ? CPUSet.from([...topo.all.difference(available)].filter(() => next() < 0.05)) : CPUSet.EMPTY;
+      // Mostly requests one or two nodes hold, some that need several.
+      const request = 1 + Math.floor(next() * (next() < 0.7 ? 2 * perNode : Math.min(topo.numCPUs, 6 * perNode)));
+      expect(asData(policy.generateCPUTopologyHints(available, reusable, request)), `round ${round}`).toEqual(
+        hintsWithoutShortcuts(policy, topo, available, reusable, request),
+      );
+    }
+  });
+
+  it.each(['cpu-dual-socket-ht-96', '16-numa', '64-numa'])('container hints from the shared pool, less the reserved CPUs, on %s', (topology) => {
+    const policy = policyFor({ topology, reserved: '0-1' });
+    const topo = loadTopology(topology);
+    const next = seededRandom(topo.numNUMANodes);
+    for (let round = 0; round < 40; round++) {
+      const available = randomAvailable(topo, next).difference(policy.reserved);
+      const state = stateFor({ defaultCpuSet: available.union(policy.reserved).toString() });
+      const request = 1 + Math.floor(next() * 8);
+      const pod = makePod({ uid: `p${round}`, containers: [{ name: 'c', cpu: String(request) }] });
+      const container = pod.spec?.containers[0];
+      if (!container) throw new Error('no container');
+      expect(hintsAsData(policy.getTopologyHints(state, pod, container)), `round ${round}`).toEqual(
+        hintsWithoutShortcuts(policy, topo, available, CPUSet.EMPTY, request),
+      );
+    }
   });
 });

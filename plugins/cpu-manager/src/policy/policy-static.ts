@@ -2,10 +2,10 @@ import {
   CPUSet,
   containerRequests,
   hintMasks,
-  maskCount,
   maskIds,
   maskOf,
   podQOSClass,
+  widthRange,
   type Container,
   type NUMAMask,
   type Pod,
@@ -50,6 +50,8 @@ export class StaticPolicy implements Policy {
   private readonly cpuGroupSize: number;
   /** CPUs of init containers that later containers of the same pod may take; only the latest pod is kept. */
   private readonly cpusToReuse = new Map<string, CPUSet>();
+  /** How many CPUs each NUMA node has, largest first (for minAffinitySize). */
+  private readonly numaNodeSizes: readonly number[];
 
   constructor(
     private readonly topo: CPUTopology,
@@ -61,6 +63,7 @@ export class StaticPolicy implements Policy {
     private readonly podLevelResources = true,
   ) {
     this.cpuGroupSize = topo.cpusPerCore;
+    this.numaNodeSizes = topo.numaNodes.map((n) => topo.cpusInNUMANode(n).length).sort((a, b) => b - a);
     let reserved = reservedCPUs;
     if (reservedCPUs.isEmpty()) {
       try {
@@ -414,10 +417,13 @@ export class StaticPolicy implements Policy {
     }
     const availablePerNUMA = new Map<number, number>(numaNodes.map((n) => [n, availableByNode[n] ?? 0]));
     const required = maskOf([...reusable].map((cpu) => this.topo.info(cpu).numa));
+    const capacity = { offers: [availablePerNUMA], needs: [request - reusable.size] };
     const masks = hintMasks({
       ids: numaNodes,
       required,
-      capacity: { offers: [availablePerNUMA], needs: [request - reusable.size] },
+      capacity,
+      // The test below is exactly this bound: a mask holding the reusable CPUs' nodes fits when its free CPUs reach the rest.
+      sufficientCapacity: capacity,
       fits: (mask, maskNodeIds) => {
         if ((mask & required) !== required) return false;
         let matching = reusable.size;
@@ -427,9 +433,11 @@ export class StaticPolicy implements Policy {
     });
 
     const minAffinitySize = this.minAffinitySize(request);
-    return masks.map((mask) => ({
+    // The masks come narrowest first: those of the minimal width are one run.
+    const minimal = widthRange(masks, minAffinitySize);
+    return masks.map((mask, i) => ({
       numaAffinity: mask,
-      preferred: (this.options.alignBySocket && this.isHintSocketAligned(mask, minAffinitySize)) || maskCount(mask) === minAffinitySize,
+      preferred: (this.options.alignBySocket && this.isHintSocketAligned(mask, minAffinitySize)) || (i >= minimal.start && i < minimal.end),
     }));
   }
 
@@ -438,10 +446,10 @@ export class StaticPolicy implements Policy {
    * when none do): upstream's minAffinitySize, without walking every set of nodes.
    */
   private minAffinitySize(request: number): number {
-    const sizes = this.topo.numaNodes.map((n) => this.topo.cpusInNUMANode(n).length).sort((a, b) => b - a);
+    const sizes = this.numaNodeSizes;
     let sum = 0;
-    for (const [i, size] of sizes.entries()) {
-      sum += size;
+    for (let i = 0; i < sizes.length; i++) {
+      sum += sizes[i] as number;
       if (sum >= request) return i + 1;
     }
     return sizes.length;

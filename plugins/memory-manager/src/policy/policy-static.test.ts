@@ -1,4 +1,4 @@
-import { forEachMask, HINT_MASK_BUDGET, maskIds, type NUMAMask, type Pod } from '@kernelet/sdk/common';
+import { forEachMask, HINT_MASK_BUDGET, maskCount, maskIds, maskOf, type MaskTest, type NUMAMask, type Pod } from '@kernelet/sdk/common';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -20,7 +20,8 @@ import {
 import { MemoryState, type NUMANodeMap } from '../state/memory-state.js';
 import { AllocationError, NO_PREFERENCE } from './policy.js';
 import { StaticPolicy } from './policy-static.js';
-import { seededRandom } from '@kernelet/sdk/testing';
+import { seededRandom, simpleHintMasks, simpleNarrowestFittingWidth } from '@kernelet/sdk/testing';
+import { sameNodes } from '../state/machine-state.js';
 
 interface StateCase {
   name: string;
@@ -275,5 +276,128 @@ describe('StaticPolicy hints past 8 NUMA nodes', () => {
     const hints = hintsFor(evenMachineState(64, 8 * GiB), '12Gi');
     expect(hints.length).toBe(HINT_MASK_BUDGET + 1);
     expect(hints.slice(0, 2)).toEqual(['[0,1] preferred', '[0,2] preferred']);
+  });
+});
+
+/**
+ * The policy's hints for one container as it computed them before the hint search took
+ * shortcuts (tests only): the node-by-node test over the machine state, handed to the
+ * search without shortcuts, and each hint's nodes counted. `reusable` is what the pod's
+ * init containers left, by set of nodes.
+ */
+function hintsWithoutShortcuts(state: NUMANodeMap, requests: ReadonlyMap<string, number>, reusable?: ReadonlyMap<NUMAMask, ReadonlyMap<string, number>>): Record<string, string[]> {
+  const ids = [...state.keys()].sort((a, b) => a - b);
+  const types = [...requests.keys()];
+  const total = (nodes: readonly number[], type: string, field: 'free' | 'allocatable') => nodes.reduce((sum, id) => sum + (state.get(id)?.memoryMap.get(type)?.[field] ?? 0), 0);
+  const allocatableFits: MaskTest = (_mask, nodes) => [...requests].every(([type, size]) => total(nodes, type, 'allocatable') >= size);
+  const fits: MaskTest = (mask, nodes) => {
+    if (!allocatableFits(mask, nodes) || nodes.some((id) => !state.has(id))) return false;
+    if (nodes.length === 1) {
+      if ((state.get(nodes[0] as number)?.cells.length ?? 0) > 1) return false;
+    } else {
+      for (const id of nodes) {
+        const node = state.get(id);
+        if (!node || node.numberOfAssignments === 0) continue;
+        if (node.cells.length === 1 || !sameNodes(node.cells, nodes)) return false;
+      }
+    }
+    return [...requests].every(([type, size]) => total(nodes, type, 'free') + (reusable?.get(mask)?.get(type) ?? 0) >= size);
+  };
+  const offers = (field: 'free' | 'allocatable') => types.map((type) => new Map(ids.map((id) => [id, state.get(id)?.memoryMap.get(type)?.[field] ?? 0])));
+  const mostReusable = (type: string) => Math.max(0, ...[...(reusable?.values() ?? [])].map((byType) => byType.get(type) ?? 0));
+  const sizes = types.map((type) => requests.get(type) ?? 0);
+  const minSize = simpleNarrowestFittingWidth(ids, allocatableFits, { offers: offers('allocatable'), needs: sizes }) ?? ids.length;
+  const groups = new Map<string, NUMAMask>();
+  for (const node of state.values()) {
+    if (node.numberOfAssignments > 0 && node.cells.length > 1) groups.set([...node.cells].sort((a, b) => a - b).join(','), maskOf(node.cells));
+  }
+  const fitting = simpleHintMasks({
+    ids,
+    fits,
+    capacity: { offers: offers('free'), needs: types.map((type, t) => (sizes[t] as number) - mostReusable(type)) },
+    multiNodeIds: ids.filter((id) => state.get(id)?.numberOfAssignments === 0),
+    extraMasks: [...groups.values()],
+  });
+  if (fitting.length === 0) return {};
+  const hints = fitting.map((mask) => `[${maskIds(mask).join(',')}]${maskCount(mask) === minSize ? ' preferred' : ''}`);
+  return Object.fromEntries([...types].sort().map((type) => [type, hints]));
+}
+
+/**
+ * A partly filled machine state of `n` nodes: uneven memory, 1Gi hugepages on some
+ * nodes, nodes holding single-node memory, and groups of two or three nodes.
+ */
+function randomMachineState(n: number, next: () => number): NUMANodeMap {
+  const GiB = 1024 ** 3;
+  const int = (k: number) => Math.floor(next() * k);
+  const fill = next();
+  const state: NUMANodeMap = new Map();
+  for (let id = 0; id < n; id++) {
+    const memoryMap = new Map<string, { total: number; systemReserved: number; allocatable: number; reserved: number; free: number }>();
+    const allocatable = (4 + int(5)) * GiB;
+    memoryMap.set('memory', { total: allocatable, systemReserved: 0, allocatable, reserved: 0, free: allocatable });
+    if (next() < 0.3) memoryMap.set('hugepages-1Gi', { total: 4 * GiB, systemReserved: 0, allocatable: 4 * GiB, reserved: 0, free: 4 * GiB });
+    state.set(id, { numberOfAssignments: 0, cells: [id], memoryMap });
+  }
+  const take = (ids: number[], cells: number[]) => {
+    for (const id of ids) {
+      const node = state.get(id);
+      if (!node) continue;
+      node.numberOfAssignments = 1 + int(2);
+      node.cells = cells;
+      for (const table of node.memoryMap.values()) {
+        const used = Math.min(table.allocatable, int(1 + table.allocatable / GiB) * GiB);
+        [table.reserved, table.free] = [used, table.allocatable - used];
+      }
+    }
+  };
+  for (let id = 0; id < n; id++) {
+    if (state.get(id)?.numberOfAssignments !== 0 || next() >= fill) continue;
+    const width = next() < 0.7 ? 1 : 2 + int(2);
+    const group = Array.from({ length: width }, (_, k) => id + k).filter((g) => state.get(g)?.numberOfAssignments === 0);
+    take(group, group.length > 1 ? group : [id]);
+  }
+  return state;
+}
+
+describe('StaticPolicy hints, against the search without shortcuts', () => {
+  const GiB = 1024 ** 3;
+  const podFor = (uid: string, memory: number, hugepages: number, init?: number) =>
+    toPod({
+      uid,
+      containers: [{ name: 'app', requests: { cpu: '1', memory: `${memory}Gi`, ...(hugepages ? { 'hugepages-1Gi': `${hugepages}Gi` } : {}) } }],
+      ...(init ? { initContainers: [{ name: 'init', requests: { cpu: '1', memory: `${init}Gi` } }] } : {}),
+    });
+
+  it.each([2, 16, 64])('are the same hints on random partly filled machines of %i NUMA nodes', (n) => {
+    const next = seededRandom(100 + n);
+    for (let round = 0; round < (n === 64 ? 60 : 100); round++) {
+      const state = randomMachineState(n, next);
+      const memory = 1 + Math.floor(next() * (next() < 0.7 ? 8 : 24));
+      const hugepages = next() < 0.25 ? 1 + Math.floor(next() * 3) : 0;
+      const pod = podFor(`p${round}`, memory, hugepages);
+      const requests = new Map([['memory', memory * GiB], ...(hugepages ? [['hugepages-1Gi', hugepages * GiB] as const] : [])]);
+      expect(fromHints(newPolicy().topologyHints(new MemoryState(state), pod, container(pod, 'app'))), `round ${round}`).toEqual(
+        hintsWithoutShortcuts(state, requests),
+      );
+    }
+  });
+
+  it.each([2, 16, 64])('are the same hints for an app container reusing its init container memory, on %i NUMA nodes', (n) => {
+    const next = seededRandom(200 + n);
+    for (let round = 0; round < 30; round++) {
+      const policy = newPolicy();
+      const state = new MemoryState(randomMachineState(n, next));
+      const memory = 1 + Math.floor(next() * 10);
+      const pod = podFor(`p${round}`, memory, 0, 1 + Math.floor(next() * 10));
+      const initHints = policy.topologyHints(state, pod, container(pod, 'init')).get('memory') ?? [];
+      const hint = initHints.find((h) => h.preferred) ?? initHints[0];
+      if (!hint) continue;
+      policy.allocate(state, pod, container(pod, 'init'), hint);
+      const left = new Map((state.memoryBlocks(`p${round}`, 'init') ?? []).map((b) => [maskOf(b.numaAffinity), new Map([[b.type, b.size]])]));
+      expect(fromHints(policy.topologyHints(state, pod, container(pod, 'app'))), `round ${round}`).toEqual(
+        hintsWithoutShortcuts(state.machineState(), new Map([['memory', memory * GiB]]), left),
+      );
+    }
   });
 });

@@ -15,9 +15,9 @@ import {
   maskOf,
   narrowestFittingWidth,
   podQOSClass,
+  widthRange,
   type Container,
   type MachineInfo,
-  type MaskTest,
   type NUMAMask,
   type Pod,
   type ProviderHints,
@@ -294,15 +294,13 @@ export class StaticPolicy implements Policy {
     const ids = [...machineState.keys()].sort((a, b) => a - b);
     const uid = podUID(pod);
     const types = [...requests.keys()];
+    // Per type and node, in the order of the requests: the amounts the capacity bounds read.
     const requestFit = new RequestFit(machineState, requests, this.reusable.get(uid));
-    const allocatableFits: MaskTest = (mask, maskNodeIds) => requestFit.allocatableFits(mask, maskNodeIds);
-    const fits: MaskTest = (mask, maskNodeIds) => requestFit.fits(mask, maskNodeIds);
-    const offers = (field: 'free' | 'allocatable'): Map<number, number>[] =>
-      types.map((type) => new Map(ids.map((id) => [id, machineState.get(id)?.memoryMap.get(type)?.[field] ?? 0])));
+    const { allocatableFits, fits } = requestFit;
     const needs = (reuse: boolean): number[] =>
       types.map((type) => (requests.get(type) ?? 0) - (reuse ? this.mostReusableMemory(uid, type) : 0));
 
-    const minSize = narrowestFittingWidth(ids, allocatableFits, { offers: offers('allocatable'), needs: needs(false) }) ?? ids.length;
+    const minSize = narrowestFittingWidth(ids, allocatableFits, { offers: requestFit.allocatable, needs: needs(false) }) ?? ids.length;
     const groups = new Map<string, NUMAMask>();
     for (const node of machineState.values()) {
       if (node.numberOfAssignments > 0 && node.cells.length > 1) groups.set([...node.cells].sort((a, b) => a - b).join(','), maskOf(node.cells));
@@ -311,16 +309,21 @@ export class StaticPolicy implements Policy {
       ids,
       fits,
       required,
-      capacity: { offers: offers('free'), needs: needs(true) },
+      capacity: { offers: requestFit.free, needs: needs(true) },
       multiNodeIds: ids.filter((id) => machineState.get(id)?.numberOfAssignments === 0),
       extraMasks: [...groups.values()],
+      // Nodes without assignments pass the group rule together; reaching the request with
+      // memory both free and allocatable on them passes the rest (reused memory only adds).
+      sufficientCapacity: { offers: requestFit.usable, needs: needs(false) },
     });
     const hints = new Map<string, TopologyHint[]>();
     if (fitting.length === 0) return hints;
+    // The masks come narrowest first: those of the minimal width are one run.
+    const minimal = widthRange(fitting, minSize);
     for (const type of types) {
       hints.set(
         type,
-        fitting.map((mask) => ({ numaAffinity: mask, preferred: maskCount(mask) === minSize })),
+        fitting.map((mask, i) => ({ numaAffinity: mask, preferred: i >= minimal.start && i < minimal.end })),
       );
     }
     return hints;

@@ -22,9 +22,11 @@ const NO_MASK = -1n;
 export class RequestFit {
   private readonly types: MemoryType[] = [];
   private readonly sizes: number[] = [];
-  /** Per request type (same order as types), node id to bytes; a node without the type has 0. */
-  private readonly allocatable: number[][] = [];
-  private readonly free: number[][] = [];
+  /** Per request type (same order as the requests), node id to bytes; a node without the type has 0. */
+  readonly allocatable: number[][] = [];
+  readonly free: number[][] = [];
+  /** Per request type, node id to the bytes both free and allocatable: what a mask surely counts on that node. */
+  readonly usable: number[][] = [];
   /** Node id to true for the nodes of the machine state. */
   private readonly exists: boolean[] = [];
   /** Node id to true when the node belongs to a group of several nodes (cells). */
@@ -47,50 +49,68 @@ export class RequestFit {
       this.sizes.push(size);
       this.allocatable.push([]);
       this.free.push([]);
+      this.usable.push([]);
     }
     let anyAssigned = false;
-    for (const [id, node] of machineState) {
+    // forEach rather than for-of: no entry array to build and take apart per node.
+    machineState.forEach((node, id) => {
       this.exists[id] = true;
       this.grouped[id] = node.cells.length > 1;
-      this.types.forEach((type, t) => {
-        const table = node.memoryMap.get(type);
-        (this.allocatable[t] as number[])[id] = table?.allocatable ?? 0;
-        (this.free[t] as number[])[id] = table?.free ?? 0;
-      });
+      for (let t = 0; t < this.types.length; t++) {
+        const table = node.memoryMap.get(this.types[t] as MemoryType);
+        const allocatable = table?.allocatable ?? 0;
+        const free = table?.free ?? 0;
+        (this.allocatable[t] as number[])[id] = allocatable;
+        (this.free[t] as number[])[id] = free;
+        (this.usable[t] as number[])[id] = Math.min(free, allocatable);
+      }
       if (node.numberOfAssignments !== 0) {
         anyAssigned = true;
         this.assignedGroup[id] = groupMask(node.cells);
       }
-    }
+    });
     this.anyAssigned = anyAssigned;
   }
 
   /**
    * Every requested type adds up, over the mask's nodes, to the request in allocatable
-   * memory. `ids` are the mask's node ids, when the caller has them already.
+   * memory. `ids` are the mask's node ids, when the caller has them already. A property,
+   * so the search can call it without a wrapper.
    */
-  allocatableFits(mask: NUMAMask, ids: readonly number[] = maskIds(mask)): boolean {
-    return this.reaches(this.allocatable, ids, undefined);
-  }
+  readonly allocatableFits = (mask: NUMAMask, ids: readonly number[] = maskIds(mask)): boolean => {
+    for (let t = 0; t < this.types.length; t++) {
+      const allocatable = this.allocatable[t] as number[];
+      let total = 0;
+      for (let i = 0; i < ids.length; i++) total += allocatable[ids[i] as number] ?? 0;
+      if (total < (this.sizes[t] as number)) return false;
+    }
+    return true;
+  };
 
   /**
    * The hint test: allocatable and free memory (plus what the pod's init containers
    * left on exactly these nodes) reach the request, and the mask keeps the group rule.
+   * Both amounts are added up in one pass over the mask's nodes.
    */
-  fits(mask: NUMAMask, ids: readonly number[] = maskIds(mask)): boolean {
-    return this.reaches(this.allocatable, ids, undefined) && this.keepsGroups(mask, ids) && this.reaches(this.free, ids, this.reusable?.get(mask));
-  }
-
-  private reaches(amounts: readonly number[][], ids: readonly number[], reuse: ReadonlyMap<MemoryType, number> | undefined): boolean {
+  readonly fits = (mask: NUMAMask, ids: readonly number[] = maskIds(mask)): boolean => {
+    if (!this.keepsGroups(mask, ids)) return false;
+    const reuse = this.reusable?.get(mask);
     for (let t = 0; t < this.types.length; t++) {
-      const byNode = amounts[t] as number[];
-      let total = 0;
-      for (const id of ids) total += byNode[id] ?? 0;
-      if (reuse) total += reuse.get(this.types[t] as MemoryType) ?? 0;
-      if (total < (this.sizes[t] as number)) return false;
+      const allocatable = this.allocatable[t] as number[];
+      const free = this.free[t] as number[];
+      let totalAllocatable = 0;
+      let totalFree = 0;
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i] as number;
+        totalAllocatable += allocatable[id] ?? 0;
+        totalFree += free[id] ?? 0;
+      }
+      if (reuse) totalFree += reuse.get(this.types[t] as MemoryType) ?? 0;
+      const size = this.sizes[t] as number;
+      if (totalAllocatable < size || totalFree < size) return false;
     }
     return true;
-  }
+  };
 
   /**
    * The group rule for hints: every node exists; a single node must not belong to a
@@ -99,11 +119,11 @@ export class RequestFit {
    * holding single-node memory joins none).
    */
   private keepsGroups(mask: NUMAMask, ids: readonly number[]): boolean {
-    for (const id of ids) if (this.exists[id] !== true) return false;
+    for (let i = 0; i < ids.length; i++) if (this.exists[ids[i] as number] !== true) return false;
     if (ids.length === 1) return this.grouped[ids[0] as number] !== true;
     if (!this.anyAssigned) return true;
-    for (const id of ids) {
-      const group = this.assignedGroup[id];
+    for (let i = 0; i < ids.length; i++) {
+      const group = this.assignedGroup[ids[i] as number];
       if (group !== undefined && group !== mask) return false;
     }
     return true;
