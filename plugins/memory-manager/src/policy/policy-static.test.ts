@@ -17,7 +17,7 @@ import {
   type CompactMachineState,
   type CompactPod,
 } from '../fixtures.test-support.js';
-import { MemoryState, type NUMANodeMap } from '../state/memory-state.js';
+import { MemoryState, type NUMANodeMap, type ReadonlyNUMANodeMap } from '../state/memory-state.js';
 import { AllocationError, NO_PREFERENCE } from './policy.js';
 import { StaticPolicy } from './policy-static.js';
 import { seededRandom, simpleHintMasks, simpleNarrowestFittingWidth } from '@kernelet/sdk/testing';
@@ -285,7 +285,7 @@ describe('StaticPolicy hints past 8 NUMA nodes', () => {
  * search without shortcuts, and each hint's nodes counted. `reusable` is what the pod's
  * init containers left, by set of nodes.
  */
-function hintsWithoutShortcuts(state: NUMANodeMap, requests: ReadonlyMap<string, number>, reusable?: ReadonlyMap<NUMAMask, ReadonlyMap<string, number>>): Record<string, string[]> {
+function hintsWithoutShortcuts(state: ReadonlyNUMANodeMap, requests: ReadonlyMap<string, number>, reusable?: ReadonlyMap<NUMAMask, ReadonlyMap<string, number>>): Record<string, string[]> {
   const ids = [...state.keys()].sort((a, b) => a - b);
   const types = [...requests.keys()];
   const total = (nodes: readonly number[], type: string, field: 'free' | 'allocatable') => nodes.reduce((sum, id) => sum + (state.get(id)?.memoryMap.get(type)?.[field] ?? 0), 0);
