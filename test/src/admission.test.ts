@@ -107,6 +107,26 @@ describe('the admission chain with admit-handler plugins', () => {
     });
   });
 
+  it('gives a hung hint provider its deadline on its call stream, then places the next pod on it', async () => {
+    await startInProcessAgent();
+    processes.push(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'stuck', ALLOCATE_SLEEP_MS: '30000' } }));
+    await waitRegistered('stuck');
+    const chain = agent.get(AdmissionChain);
+
+    const started = performance.now();
+    const result = await chain.admit(testPod('waits', { slow: 'yes' }));
+    expect(result).toMatchObject({ admit: false, reason: 'UnexpectedAdmissionError' });
+    expect(result.admit ? '' : result.message).toMatch(/^Allocate failed due to hint provider "stuck": .*(DEADLINE_EXCEEDED|no answer within 300ms)/);
+    // Returns right after the deadline (the plugin would sleep 30 s); slack for a loaded 2-core machine.
+    expect(performance.now() - started).toBeLessThan(CALL_TIMEOUT_MS + 1000);
+
+    // The provider is still bound and its stream still carries calls: the next pod is placed.
+    expect(await chain.admit(testPod('next'))).toEqual({ admit: true });
+    const metrics = await agent.get<Registry>(MetricsRegistry).metrics();
+    expect(metrics).toContain('kernelet_plugin_call_duration_seconds_count{plugin="stuck",service="HintProvider",method="Allocate",code="OK"} 1');
+    expect(agent.get(PluginRegistry).list().find((p) => p.name === 'stuck')).toMatchObject({ state: 'registered' });
+  });
+
   it('admits when the hung plugin\'s failure policy is Ignore', async () => {
     await startInProcessAgent({ pluginFailurePolicies: { sleepy: 'Ignore' } });
     processes.push(startPlugin(fixturePlugin('sdk-plugin'), { rootDir: root.path, env: { PLUGIN_NAME: 'sleepy', ADMIT_SLEEP_MS: '30000' } }));
