@@ -131,6 +131,35 @@ describe('registration refusals', () => {
     expect(plugins.filter((p) => p.name === 'twin').map((p) => p.state).sort()).toEqual(['registered', 'rejected']);
     await expectAgentServing();
   });
+
+  it('tells only one of two sockets registering the same name at once that it is registered', async () => {
+    // Both pass the name check before either is configured; the slow Configure makes them race to bind.
+    const twins = ['twin-a', 'twin-b'].map((socket) =>
+      track(
+        startPlugin(fixturePlugin('raw-registration'), {
+          rootDir: root.path,
+          env: { PLUGIN_NAME: 'twin', SOCKET_PATH: join(registry(), `${socket}.sock`), CONFIGURE_SLEEP_MS: '300' },
+        }),
+      ),
+    );
+    await Promise.all(twins.map((twin) => twin.waitForLog('configure')));
+    const plugins = await agent.waitForPlugins(
+      (list) => list.filter((p) => p.name === 'twin').map((p) => p.state).sort().join() === 'registered,rejected',
+      10_000,
+      'one twin registered, the other rejected',
+    );
+    const winner = plugins.find((p) => p.name === 'twin' && p.state === 'registered');
+    for (const [i, twin] of twins.entries()) {
+      const told = (await twin.waitForLog('notify'), twin.logs('notify'));
+      if (winner?.socket === join(registry(), `twin-${'ab'[i]}.sock`)) {
+        expect(told.map((n) => n['pluginRegistered'])).toEqual([true]);
+      } else {
+        expect(told.map((n) => n['pluginRegistered'])).not.toContain(true);
+        expect(told[0]?.['error']).toMatch(/^RegisterPlugin error -- plugin (validation|registration) failed with err: a plugin named twin is already registered from socket /);
+      }
+    }
+    await expectAgentServing();
+  });
 });
 
 describe('garbage in the registry directory', () => {

@@ -90,6 +90,12 @@ interface PluginRecord {
    * registers, is refused for another reason, or its socket goes.
    */
   configurationRefusal: string | null;
+  /**
+   * Holds the plugin's name from the moment the agent decides to tell it "registered" until
+   * it is bound: another socket serving the same name is refused meanwhile, so no plugin is
+   * told true and then false.
+   */
+  claimsName: boolean;
   busy: boolean;
   retryable: boolean;
   failures: number;
@@ -277,9 +283,9 @@ export class PluginRegistry {
       record.endpoint = check.endpoint;
       connection.pluginName = check.name;
 
-      const duplicate = [...this.records.values()].find((r) => r !== record && r.name === check.name && r.state === 'registered');
-      if (duplicate) {
-        return await this.reject(record, validationError(`a plugin named ${check.name} is already registered from socket ${duplicate.socketPath}`), true);
+      const holder = this.nameHolder(record);
+      if (holder) {
+        return await this.reject(record, validationError(`a plugin named ${check.name} is already registered from socket ${holder.socketPath}`), true);
       }
 
       const serviceConnection =
@@ -301,12 +307,22 @@ export class PluginRegistry {
         return;
       }
       if (!current()) return;
+      // Another socket serving this name may have registered while this one was configured.
+      // Checked and claimed with nothing awaited in between, so of two such sockets exactly one
+      // is told it is registered, and the other only that it is refused.
+      const rival = this.nameHolder(record);
+      if (rival) {
+        return await this.reject(record, registrationError(`a plugin named ${record.name} is already registered from socket ${rival.socketPath}`), true);
+      }
+      record.claimsName = true;
       try {
         await connection.unary(pluginregistration.RegistrationService.notifyRegistrationStatus, { pluginRegistered: true, error: '' });
       } catch (error) {
+        record.claimsName = false;
         if (current()) this.fail(record, `NotifyRegistrationStatus failed: ${describe(error)}`);
         return;
       }
+      record.claimsName = false;
       if (!current()) return;
       this.bind(record, serviceConnection, performance.now() - started);
     } catch (error) {
@@ -317,12 +333,12 @@ export class PluginRegistry {
     }
   }
 
+  /** Another socket's plugin that is registered under this record's name, or about to be. */
+  private nameHolder(record: PluginRecord): PluginRecord | undefined {
+    return [...this.records.values()].find((r) => r !== record && r.name === record.name && (r.state === 'registered' || r.claimsName));
+  }
+
   private bind(record: PluginRecord, connection: PluginConnection, durationMs: number): void {
-    const duplicate = [...this.records.values()].find((r) => r !== record && r.name === record.name && r.state === 'registered');
-    if (duplicate) {
-      void this.reject(record, registrationError(`a plugin named ${record.name} is already registered from socket ${duplicate.socketPath}`), true);
-      return;
-    }
     const child = new Container({ parent: this.root });
     const { name } = record;
     for (const service of record.services) {
@@ -518,6 +534,7 @@ function newRecord(entry: RegistryEntry): PluginRecord {
     wasRegistered: false,
     lostReason: null,
     configurationRefusal: null,
+    claimsName: false,
     busy: false,
     retryable: false,
     failures: 0,
