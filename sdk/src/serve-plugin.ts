@@ -2,12 +2,14 @@ import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pluginregistration, v1alpha1 } from '@kernelet/proto';
-import { podFromWire, podToWire } from './common/index.js';
+import { podToWire } from './common/index.js';
 import { bindUnixSocket, MAX_UNIX_PATH } from '@kernelet/proto/transport';
 import { servicesOf, type PluginDefinition } from './define-plugin.js';
 import { createPluginLogger, type Logger } from './logger.js';
 import { PluginFailure, unary } from './grpc-handlers.js';
-import { hintProviderService, type HintProviderService } from './hint-provider-service.js';
+import { admitHandlerService } from './admit-handler-service.js';
+import { CallStreamServer } from './call-stream-server.js';
+import { hintProviderService } from './hint-provider-service.js';
 import { PluginRuntime } from './plugin-runtime.js';
 
 export const KERNELET_PLUGIN_TYPE = 'KerneletPlugin';
@@ -78,7 +80,8 @@ export async function servePlugin(definition: PluginDefinition, options: ServePl
       return { pid: process.pid };
     }),
   } satisfies v1alpha1.PluginServer);
-  const handlerServices = addHandlerServices(server, definition, runtime);
+  const callStreams = new CallStreamServer();
+  addHandlerServices(server, definition, runtime, callStreams);
 
   let boundAddress = await bindSocket(server, socketPath, logger);
   let identity = await socketIdentity(socketPath);
@@ -117,7 +120,7 @@ export async function servePlugin(definition: PluginDefinition, options: ServePl
       closing ??= (async () => {
         clearInterval(watchdog);
         if (identity !== undefined && (await socketIdentity(socketPath)) === identity) await rm(socketPath, { force: true });
-        handlerServices.endStreams();
+        callStreams.endAll();
         await shutdownServer(server);
         await runtime.close();
         await definition.shutdown?.();
@@ -132,22 +135,10 @@ export async function servePlugin(definition: PluginDefinition, options: ServePl
   return served;
 }
 
-/** The extension-point services, each only when the definition implements it; answers what must be ended before a shutdown. */
-function addHandlerServices(server: grpc.Server, definition: PluginDefinition, runtime: PluginRuntime): { endStreams(): void } {
-  if (definition.admitHandler) {
-    server.addService(v1alpha1.AdmitHandlerService, {
-      admit: unary(async (request: v1alpha1.AdmitRequest) => {
-        const { handler, ctx } = runtime.require('admitHandler');
-        const decision = await handler.admit(podFromWire(request.pod), ctx);
-        return decision.admit ? { admit: true } : { admit: false, rejection: { reason: decision.reason, message: decision.message } };
-      }),
-    } satisfies v1alpha1.AdmitHandlerServer);
-  }
-  let hintProvider: HintProviderService | undefined;
-  if (definition.hintProvider) {
-    hintProvider = hintProviderService(runtime);
-    server.addService(v1alpha1.HintProviderService, hintProvider.implementation);
-  }
+/** The extension-point services, each only when the definition implements it. */
+function addHandlerServices(server: grpc.Server, definition: PluginDefinition, runtime: PluginRuntime, streams: CallStreamServer): void {
+  if (definition.admitHandler) server.addService(v1alpha1.AdmitHandlerService, admitHandlerService(runtime, streams));
+  if (definition.hintProvider) server.addService(v1alpha1.HintProviderService, hintProviderService(runtime, streams));
   if (definition.statusFunc) {
     server.addService(v1alpha1.StatusFuncService, {
       getNodeStatus: unary(async (request: v1alpha1.GetNodeStatusRequest) => {
@@ -176,7 +167,6 @@ function addHandlerServices(server: grpc.Server, definition: PluginDefinition, r
       },
     } satisfies v1alpha1.PodSourceServer);
   }
-  return { endStreams: () => hintProvider?.endStreams() };
 }
 
 /**

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentMetrics } from '../metrics/metrics.js';
 import { CallStream, CallStreamUnsupportedError } from './call-stream.js';
 import { PluginCallError, PluginConnection } from './plugin-connection.js';
+import { RemoteAdmitHandler } from './remote-admit-handler.js';
 import { RemoteHintProvider } from './remote-hint-provider.js';
 
 type Stream = grpc.ServerDuplexStream<v1alpha1.HintProviderCall, v1alpha1.HintProviderResult>;
@@ -24,11 +25,14 @@ let streams: Stream[];
 /** Calls the double received, in order, with the stream they came on. */
 let received: { stream: Stream; call: v1alpha1.HintProviderCall }[];
 
-/** A plugin double serving only the given methods of the HintProvider service. */
-async function serve(methods: Partial<Record<keyof typeof v1alpha1.HintProviderService, grpc.UntypedHandleCall>>): Promise<void> {
+/** A plugin double serving only the given methods of the HintProvider service (or of another one). */
+async function serve(
+  methods: Partial<Record<keyof typeof v1alpha1.HintProviderService | keyof typeof v1alpha1.AdmitHandlerService, grpc.UntypedHandleCall>>,
+  service: grpc.ServiceDefinition = v1alpha1.HintProviderService,
+): Promise<void> {
   server = new grpc.Server();
-  const definition = Object.fromEntries(Object.keys(methods).map((m) => [m, v1alpha1.HintProviderService[m as keyof typeof v1alpha1.HintProviderService]]));
-  server.addService(definition, methods);
+  const definition = Object.fromEntries(Object.keys(methods).map((m) => [m, service[m]]));
+  server.addService(definition as grpc.ServiceDefinition, methods);
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
   );
@@ -219,5 +223,48 @@ describe('RemoteHintProvider', () => {
     const pod = { metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { containers: [{ name: 'main', image: 'x' }] } };
     expect(await provider.allocate(pod, 'main', { numaAffinity: null, preferred: true })).toEqual({ ok: false, reason: 'OutOfcpu', message: 'full' });
     expect(received.map((r) => r.call.allocate?.containerName)).toEqual(['main']);
+  });
+});
+
+describe('RemoteAdmitHandler', () => {
+  const pod = { metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { containers: [] } };
+
+  it('sends Admit on the Calls stream and applies the failure policy to a failed call', async () => {
+    const seen: string[] = [];
+    await serve(
+      {
+        calls: (stream: grpc.ServerDuplexStream<v1alpha1.AdmitHandlerCall, v1alpha1.AdmitHandlerResult>) => {
+          stream.on('data', (call: v1alpha1.AdmitHandlerCall) => {
+            const name = (JSON.parse(call.admit?.pod?.json ?? '{}') as { metadata?: { name?: string } }).metadata?.name ?? '';
+            seen.push(name);
+            stream.write(
+              name === 'broken'
+                ? { id: call.id, error: { code: grpc.status.INTERNAL, message: 'handler threw' } }
+                : { id: call.id, admit: { admit: false, rejection: { reason: 'NotHere', message: `no ${name}` } } },
+            );
+          });
+        },
+      },
+      v1alpha1.AdmitHandlerService,
+    );
+    expect(await new RemoteAdmitHandler('gate', connection, 'Fail').admit(pod)).toEqual({ admit: false, reason: 'NotHere', message: 'no p' });
+    const broken = { ...pod, metadata: { ...pod.metadata, name: 'broken' } };
+    expect(await new RemoteAdmitHandler('gate', connection, 'Fail').admit(broken)).toMatchObject({
+      admit: false,
+      reason: 'UnexpectedAdmissionError',
+      message: expect.stringMatching(/^admission plugin gate failed: .*INTERNAL.*handler threw/),
+    });
+    expect(await new RemoteAdmitHandler('gate', connection, 'Ignore').admit(broken)).toEqual({ admit: true });
+    expect(seen).toEqual(['p', 'broken', 'broken']);
+    expect(await counted('kernelet_plugin_call_failures_total', { service: 'AdmitHandler', method: 'Admit', code: 'INTERNAL' })).toBe(2);
+  });
+
+  it('calls a plugin without the Calls stream through the unary Admit', async () => {
+    await serve(
+      { admit: (_call: grpc.ServerUnaryCall<v1alpha1.AdmitRequest, unknown>, done: grpc.sendUnaryData<v1alpha1.AdmitResponse>) => done(null, { admit: true }) },
+      v1alpha1.AdmitHandlerService,
+    );
+    expect(await new RemoteAdmitHandler('gate', connection, 'Fail').admit(pod)).toEqual({ admit: true });
+    expect(failures).toEqual([]);
   });
 });

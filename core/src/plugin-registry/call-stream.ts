@@ -99,6 +99,18 @@ export class CallStream<Call, Result> {
     });
   }
 
+  /** The call on the stream while the plugin serves it, else as the unary rpc it stands for. */
+  async sendOrUnary<T>(method: string, call: Omit<Call, 'id'>, answer: (result: Result) => T | undefined, unary: () => Promise<T>): Promise<T> {
+    if (this.supported) {
+      try {
+        return await this.send(method, call, answer);
+      } catch (error) {
+        if (!(error instanceof CallStreamUnsupportedError)) throw error;
+      }
+    }
+    return unary();
+  }
+
   /** Ends the stream; calls in flight fail. */
   close(): void {
     this.closed = true;

@@ -1,24 +1,44 @@
 import { v1alpha1 } from '@kernelet/proto';
 import { podToWire, type Pod } from '@kernelet/sdk/common';
 import { admitted, rejected, type AdmitHandler, type AdmitResult } from '../extension-points/admit-handler.js';
+import { CallStream } from './call-stream.js';
 import type { PluginConnection } from './plugin-connection.js';
 
 export type FailurePolicy = 'Fail' | 'Ignore';
 
 const REASON = /^[A-Z][A-Za-z0-9]*$/;
 
-/** A plugin's AdmitHandler service seen as the agent's AdmitHandler, with the documented failure policy. */
+/**
+ * A plugin's AdmitHandler service seen as the agent's AdmitHandler, with the documented
+ * failure policy. Admit travels on the plugin's Calls stream; a plugin without one is
+ * called through the unary rpc.
+ */
 export class RemoteAdmitHandler implements AdmitHandler {
+  private readonly calls: CallStream<v1alpha1.AdmitHandlerCall, v1alpha1.AdmitHandlerResult>;
+
   constructor(
     readonly name: string,
     private readonly connection: PluginConnection,
     private readonly failurePolicy: FailurePolicy,
-  ) {}
+  ) {
+    this.calls = new CallStream(connection, {
+      method: v1alpha1.AdmitHandlerService.calls,
+      withId: (call, id) => ({ ...call, id }),
+      idOf: (result) => result.id,
+      errorOf: (result) => result.error,
+    });
+  }
 
   async admit(pod: Pod): Promise<AdmitResult> {
     let response: v1alpha1.AdmitResponse;
+    const request = { pod: podToWire(pod) };
     try {
-      response = await this.connection.unary(v1alpha1.AdmitHandlerService.admit, { pod: podToWire(pod) });
+      response = await this.calls.sendOrUnary(
+        'Admit',
+        { admit: request },
+        (result) => result.admit,
+        () => this.connection.unary(v1alpha1.AdmitHandlerService.admit, request),
+      );
     } catch (error) {
       if (this.failurePolicy === 'Ignore') return admitted;
       return rejected('UnexpectedAdmissionError', `admission plugin ${this.name} failed: ${(error as Error).message}`);

@@ -12,10 +12,9 @@ import {
   type TopologyHint,
 } from '@kernelet/sdk/common';
 import type { HintProvider } from '../extension-points/hint-provider.js';
-import { CallStream, CallStreamUnsupportedError } from './call-stream.js';
+import { CallStream } from './call-stream.js';
 import type { PluginConnection } from './plugin-connection.js';
 
-type Call = Omit<v1alpha1.HintProviderCall, 'id'>;
 type Result = v1alpha1.HintProviderResult;
 
 /**
@@ -40,7 +39,7 @@ export class RemoteHintProvider implements HintProvider {
 
   async getTopologyHints(pod: Pod, containerName: string): Promise<ProviderHints> {
     const request = { pod: podToWire(pod), containerName };
-    const response = await this.call(
+    const response = await this.calls.sendOrUnary(
       'GetTopologyHints',
       { getTopologyHints: request },
       (r) => r.hints,
@@ -51,7 +50,7 @@ export class RemoteHintProvider implements HintProvider {
 
   async getPodTopologyHints(pod: Pod): Promise<ProviderHints> {
     const request = { pod: podToWire(pod) };
-    const response = await this.call(
+    const response = await this.calls.sendOrUnary(
       'GetPodTopologyHints',
       { getPodTopologyHints: request },
       (r) => r.hints,
@@ -62,7 +61,7 @@ export class RemoteHintProvider implements HintProvider {
 
   async allocate(pod: Pod, containerName: string, hint: TopologyHint): Promise<AllocateResult> {
     const request = { pod: podToWire(pod), containerName, hint: hintToWire(hint) };
-    const response = await this.call(
+    const response = await this.calls.sendOrUnary(
       'Allocate',
       { allocate: request },
       (r) => r.allocate,
@@ -77,7 +76,7 @@ export class RemoteHintProvider implements HintProvider {
 
   async removeContainer(podUID: string, containerName: string): Promise<void> {
     const request = { podUid: podUID, containerName };
-    await this.call(
+    await this.calls.sendOrUnary(
       'RemoveContainer',
       { removeContainer: request },
       (r) => r.removeContainer,
@@ -91,17 +90,5 @@ export class RemoteHintProvider implements HintProvider {
       allocations: response.allocations.map(allocationFromWire),
       shared: response.shared ? sharedAllocationFromWire(response.shared) : null,
     };
-  }
-
-  /** One admission call: on the stream while the plugin serves it, else as the unary rpc. */
-  private async call<T>(method: string, call: Call, answer: (result: Result) => T | undefined, unary: () => Promise<T>): Promise<T> {
-    if (this.calls.supported) {
-      try {
-        return await this.calls.send(method, call, answer);
-      } catch (error) {
-        if (!(error instanceof CallStreamUnsupportedError)) throw error;
-      }
-    }
-    return unary();
   }
 }

@@ -68,13 +68,14 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
     ...options.configure,
   });
   await call(pluginregistration.RegistrationService.notifyRegistrationStatus, { pluginRegistered: true, error: '' });
-  const calls = callsStream(client, timeoutMs);
+  const calls = callsStream(client, v1alpha1.HintProviderService.calls, timeoutMs);
+  const admits = callsStream(client, v1alpha1.AdmitHandlerService.calls, timeoutMs);
 
   return {
     info,
     async admit(pod) {
-      const r = await call(v1alpha1.AdmitHandlerService.admit, { pod: podToWire(pod) });
-      return r.admit ? { admit: true } : { admit: false, reason: r.rejection?.reason ?? '', message: r.rejection?.message ?? '' };
+      const r = (await admits.send({ admit: { pod: podToWire(pod) } })).admit;
+      return r?.admit ? { admit: true } : { admit: false, reason: r?.rejection?.reason ?? '', message: r?.rejection?.message ?? '' };
     },
     async getTopologyHints(pod, containerName) {
       const r = await calls.send({ getTopologyHints: { pod: podToWire(pod), containerName } });
@@ -113,6 +114,7 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
     },
     close() {
       calls.close();
+      admits.close();
       client.close();
       channel.close();
       links.remove();
@@ -121,17 +123,20 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
 }
 
 /**
- * The hint provider's admission calls as the agent makes them: messages on the plugin's
- * Calls stream, opened on first use. A result carrying an error rejects like a failed rpc.
+ * An extension point's calls as the agent makes them: messages on the plugin's Calls
+ * stream, opened on first use. A result carrying an error rejects like a failed rpc.
  */
-function callsStream(client: grpc.Client, timeoutMs: number) {
-  const method = v1alpha1.HintProviderService.calls;
-  let stream: grpc.ClientDuplexStream<v1alpha1.HintProviderCall, v1alpha1.HintProviderResult> | undefined;
-  const waiting = new Map<number, { resolve(r: v1alpha1.HintProviderResult): void; reject(e: Error): void }>();
+function callsStream<Call extends { id: number }, Result extends { id: number; error?: v1alpha1.CallError | undefined }>(
+  client: grpc.Client,
+  method: grpc.MethodDefinition<Call, Result>,
+  timeoutMs: number,
+) {
+  let stream: grpc.ClientDuplexStream<Call, Result> | undefined;
+  const waiting = new Map<number, { resolve(r: Result): void; reject(e: Error): void }>();
   let nextId = 1;
   const open = () => {
     const opened = client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, new grpc.Metadata(), {});
-    opened.on('data', (result: v1alpha1.HintProviderResult) => {
+    opened.on('data', (result: Result) => {
       const waiter = waiting.get(result.id);
       waiting.delete(result.id);
       if (result.error) waiter?.reject(Object.assign(new Error(result.error.message), { code: result.error.code, details: result.error.message }));
@@ -146,7 +151,7 @@ function callsStream(client: grpc.Client, timeoutMs: number) {
     return opened;
   };
   return {
-    send(call: Omit<v1alpha1.HintProviderCall, 'id'>): Promise<v1alpha1.HintProviderResult> {
+    send(call: Omit<Call, 'id'>): Promise<Result> {
       stream ??= open();
       const id = nextId++;
       const sent = stream;
@@ -159,7 +164,7 @@ function callsStream(client: grpc.Client, timeoutMs: number) {
           resolve: (r) => (clearTimeout(timer), resolve(r)),
           reject: (e) => (clearTimeout(timer), reject(e)),
         });
-        sent.write({ ...call, id });
+        sent.write({ ...call, id } as Call);
       });
     },
     close() {

@@ -1,8 +1,7 @@
 /**
- * The transport floor for the plugin round trip: a bare grpc-js server on a unix socket that
- * answers one unary method with an empty reply and does nothing else. The bench calls it with
- * the same Admit request bytes the agent sends, so the difference to the Admit round trip is
- * what the agent and the SDK add on top of gRPC.
+ * What one unary rpc costs: a bare grpc-js server on a unix socket that answers one unary
+ * method with an empty reply and does nothing else. The bench calls it with the same Admit
+ * request bytes the agent sends (as a message on the plugin's Calls stream).
  */
 import * as grpc from '@grpc/grpc-js';
 

@@ -10,15 +10,32 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Pod, Rejection } from "./types.js";
+import { CallError, Pod, Rejection } from "./types.js";
+
+export interface AdmitHandlerCall {
+  /** Chosen by the agent, unique among the stream's calls in flight. */
+  id: number;
+  admit?: AdmitRequest | undefined;
+}
+
+export interface AdmitHandlerResult {
+  id: number;
+  admit?:
+    | AdmitResponse
+    | undefined;
+  /** The call failed, as Admit would have failed with this status. */
+  error?: CallError | undefined;
+}
 
 export interface AdmitRequest {
   pod?: Pod | undefined;
@@ -29,6 +46,198 @@ export interface AdmitResponse {
   /** Set when admit is false. */
   rejection?: Rejection | undefined;
 }
+
+function createBaseAdmitHandlerCall(): AdmitHandlerCall {
+  return { id: 0, admit: undefined };
+}
+
+export const AdmitHandlerCall: MessageFns<AdmitHandlerCall> = {
+  encode(message: AdmitHandlerCall, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.admit !== undefined) {
+      AdmitRequest.encode(message.admit, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdmitHandlerCall {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdmitHandlerCall();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.admit = AdmitRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdmitHandlerCall {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      admit: isSet(object.admit) ? AdmitRequest.fromJSON(object.admit) : undefined,
+    };
+  },
+
+  toJSON(message: AdmitHandlerCall): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.admit !== undefined) {
+      obj.admit = AdmitRequest.toJSON(message.admit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AdmitHandlerCall>): AdmitHandlerCall {
+    return AdmitHandlerCall.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdmitHandlerCall>): AdmitHandlerCall {
+    const message = createBaseAdmitHandlerCall();
+    message.id = object.id ?? 0;
+    message.admit = (object.admit !== undefined && object.admit !== null)
+      ? AdmitRequest.fromPartial(object.admit)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAdmitHandlerResult(): AdmitHandlerResult {
+  return { id: 0, admit: undefined, error: undefined };
+}
+
+export const AdmitHandlerResult: MessageFns<AdmitHandlerResult> = {
+  encode(message: AdmitHandlerResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.admit !== undefined) {
+      AdmitResponse.encode(message.admit, writer.uint32(18).fork()).join();
+    }
+    if (message.error !== undefined) {
+      CallError.encode(message.error, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdmitHandlerResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdmitHandlerResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.admit = AdmitResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error = CallError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdmitHandlerResult {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      admit: isSet(object.admit) ? AdmitResponse.fromJSON(object.admit) : undefined,
+      error: isSet(object.error) ? CallError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: AdmitHandlerResult): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.admit !== undefined) {
+      obj.admit = AdmitResponse.toJSON(message.admit);
+    }
+    if (message.error !== undefined) {
+      obj.error = CallError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AdmitHandlerResult>): AdmitHandlerResult {
+    return AdmitHandlerResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdmitHandlerResult>): AdmitHandlerResult {
+    const message = createBaseAdmitHandlerResult();
+    message.id = object.id ?? 0;
+    message.admit = (object.admit !== undefined && object.admit !== null)
+      ? AdmitResponse.fromPartial(object.admit)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? CallError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
 
 function createBaseAdmitRequest(): AdmitRequest {
   return { pod: undefined };
@@ -199,10 +408,30 @@ export const AdmitHandlerService = {
     responseSerialize: (value: AdmitResponse): Buffer => Buffer.from(AdmitResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AdmitResponse => AdmitResponse.decode(value),
   },
+  /**
+   * Admit calls as messages on one long-lived stream, which costs a fraction of a unary
+   * call per pod. Each result repeats its call's id. The agent falls back to Admit when a
+   * plugin answers UNIMPLEMENTED.
+   */
+  calls: {
+    path: "/kernelet.v1alpha1.AdmitHandler/Calls" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: AdmitHandlerCall): Buffer => Buffer.from(AdmitHandlerCall.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AdmitHandlerCall => AdmitHandlerCall.decode(value),
+    responseSerialize: (value: AdmitHandlerResult): Buffer => Buffer.from(AdmitHandlerResult.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AdmitHandlerResult => AdmitHandlerResult.decode(value),
+  },
 } as const;
 
 export interface AdmitHandlerServer extends UntypedServiceImplementation {
   admit: handleUnaryCall<AdmitRequest, AdmitResponse>;
+  /**
+   * Admit calls as messages on one long-lived stream, which costs a fraction of a unary
+   * call per pod. Each result repeats its call's id. The agent falls back to Admit when a
+   * plugin answers UNIMPLEMENTED.
+   */
+  calls: handleBidiStreamingCall<AdmitHandlerCall, AdmitHandlerResult>;
 }
 
 export interface AdmitHandlerClient extends Client {
@@ -221,6 +450,14 @@ export interface AdmitHandlerClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AdmitResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Admit calls as messages on one long-lived stream, which costs a fraction of a unary
+   * call per pod. Each result repeats its call's id. The agent falls back to Admit when a
+   * plugin answers UNIMPLEMENTED.
+   */
+  calls(): ClientDuplexStream<AdmitHandlerCall, AdmitHandlerResult>;
+  calls(options: Partial<CallOptions>): ClientDuplexStream<AdmitHandlerCall, AdmitHandlerResult>;
+  calls(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<AdmitHandlerCall, AdmitHandlerResult>;
 }
 
 export const AdmitHandlerClient = makeGenericClientConstructor(
@@ -239,6 +476,17 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -20,7 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { NUMAAffinity, Pod, Rejection, ResourceHints, TopologyHint } from "./types.js";
+import { CallError, NUMAAffinity, Pod, Rejection, ResourceHints, TopologyHint } from "./types.js";
 
 export interface HintProviderCall {
   /** Chosen by the agent, unique among the stream's calls in flight. */
@@ -41,12 +41,6 @@ export interface HintProviderResult {
     | undefined;
   /** The call failed, as the unary rpc would have failed with this status. */
   error?: CallError | undefined;
-}
-
-export interface CallError {
-  /** A gRPC status code (google.rpc.Code), never OK. */
-  code: number;
-  message: string;
 }
 
 export interface GetTopologyHintsRequest {
@@ -452,91 +446,6 @@ export const HintProviderResult: MessageFns<HintProviderResult> = {
     message.error = (object.error !== undefined && object.error !== null)
       ? CallError.fromPartial(object.error)
       : undefined;
-    return message;
-  },
-};
-
-function createBaseCallError(): CallError {
-  return { code: 0, message: "" };
-}
-
-export const CallError: MessageFns<CallError> = {
-  encode(message: CallError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.code !== 0) {
-      writer.uint32(8).int32(message.code);
-    }
-    if (message.message !== "") {
-      writer.uint32(18).string(message.message);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): CallError {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseCallError();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.code = reader.int32();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.message = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): CallError {
-    return {
-      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-    };
-  },
-
-  toJSON(message: CallError): unknown {
-    const obj: any = {};
-    if (message.code !== 0) {
-      obj.code = Math.round(message.code);
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<CallError>): CallError {
-    return CallError.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<CallError>): CallError {
-    const message = createBaseCallError();
-    message.code = object.code ?? 0;
-    message.message = object.message ?? "";
     return message;
   },
 };
