@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, readFile } from 'node:fs/promises';
+import { access, lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runtime } from '@kernelet/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEmbeddedRuntime } from './ensure.js';
 import { probeVersion } from './probe.js';
+import { PID_FILE } from './root-dir-lock.js';
 import { CriClient, eventually, parseCriLog, readLog, removeCgroupTree, tempDir } from './test-support.js';
 
 const { CONTAINER_RUNNING, CONTAINER_EXITED } = runtime.ContainerState;
@@ -136,6 +137,42 @@ describe('the kernelet-embedded-runtime daemon', () => {
     cri3.close();
     third.kill('SIGTERM');
     expect(await exit).toBe(0);
+  });
+
+  it('keeps its root dir while it does not answer: a second daemon refuses it and ensureEmbeddedRuntime starts none', { timeout: 60_000 }, async () => {
+    const socketPath = join(dir.path, 'busy.sock');
+    const rootDir = join(dir.path, 'busy');
+    const options = { socketPath, rootDir, logFile: join(dir.path, 'busy.log'), cgroupRoot, command: [process.execPath, distMain], timeoutMs: 30_000 };
+    const first = await ensureEmbeddedRuntime(options);
+    started.push(first.pid);
+    expect(first.started).toBe(true);
+
+    // Stopped, the daemon answers nothing, as one whose event loop is too busy to answer.
+    process.kill(first.pid, 'SIGSTOP');
+    try {
+      const second = spawn(process.execPath, [distMain, '--socket', socketPath, '--root', rootDir, '--cgroup-root', cgroupRoot], { stdio: ['ignore', 'ignore', 'pipe'] });
+      started.push(second.pid ?? 0);
+      let stderr = '';
+      second.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      expect(await new Promise<number | null>((resolve) => second.once('close', resolve))).toBe(1);
+      expect(stderr).toContain(`root dir ${rootDir} is owned by another embedded runtime (pid ${first.pid}`);
+      expect((await lstat(socketPath)).isSocket()).toBe(true);
+
+      // ensureEmbeddedRuntime opens its log file only to start a daemon.
+      const ensureLog = join(dir.path, 'busy-ensure.log');
+      await expect(ensureEmbeddedRuntime({ ...options, logFile: ensureLog, timeoutMs: 1500 })).rejects.toThrow(
+        `the embedded runtime owning root dir ${rootDir} (pid ${first.pid}) is alive but did not answer Version on ${socketPath}`,
+      );
+      await expect(access(ensureLog)).rejects.toThrow(/ENOENT/);
+    } finally {
+      process.kill(first.pid, 'SIGCONT');
+    }
+    expect(await ensureEmbeddedRuntime(options)).toEqual({ pid: first.pid, started: false });
+
+    // Stopped cleanly, it gives the root dir up.
+    process.kill(first.pid, 'SIGTERM');
+    await eventually(async () => ((await ended(first.pid)) ? true : undefined), 'the daemon to exit on SIGTERM');
+    await expect(access(join(rootDir, PID_FILE))).rejects.toThrow(/ENOENT/);
   });
 
   it('fails with the daemon log when the daemon cannot start', async () => {

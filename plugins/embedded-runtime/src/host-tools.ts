@@ -15,19 +15,11 @@ const SEARCH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/
 
 /** Finds each tool on PATH or in the usual directories; the error names every missing one. */
 export async function findHostTools(path = process.env['PATH'] ?? ''): Promise<HostTools> {
-  const dirs = [...path.split(':').filter((d) => d.startsWith('/')), ...SEARCH];
   const missing: string[] = [];
   const find = async (name: string): Promise<string> => {
-    for (const dir of dirs) {
-      const candidate = join(dir, name);
-      const ok = await access(candidate, constants.X_OK).then(
-        () => true,
-        () => false,
-      );
-      if (ok) return candidate;
-    }
-    missing.push(name);
-    return name;
+    const found = await locate(name, path);
+    if (found === undefined) missing.push(name);
+    return found ?? name;
   };
   const tools: HostTools = {
     sh: await find('sh'),
@@ -41,4 +33,23 @@ export async function findHostTools(path = process.env['PATH'] ?? ''): Promise<H
     throw new Error(`the embedded runtime needs ${missing.join(', ')} (coreutils and util-linux) on PATH or in ${SEARCH.join(':')}`);
   }
   return tools;
+}
+
+/** Finds one tool as findHostTools does; the error names it and where it was looked for. */
+export async function findHostTool(name: string, path = process.env['PATH'] ?? ''): Promise<string> {
+  const found = await locate(name, path);
+  if (found === undefined) throw new Error(`the embedded runtime needs ${name} (coreutils or util-linux) on PATH or in ${SEARCH.join(':')}`);
+  return found;
+}
+
+async function locate(name: string, path: string): Promise<string | undefined> {
+  for (const dir of [...path.split(':').filter((d) => d.startsWith('/')), ...SEARCH]) {
+    const candidate = join(dir, name);
+    const ok = await access(candidate, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return candidate;
+  }
+  return undefined;
 }

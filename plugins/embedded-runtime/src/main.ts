@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 import './threadpool.js';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RUNTIME_VERSION } from './cri-service.js';
 import { DEFAULT_CGROUP_ROOT, DEFAULT_ROOT_DIR, DEFAULT_SOCKET_PATH, DEFAULT_STOP_GRACE_MS } from './defaults.js';
-import { PID_FILE } from './ensure.js';
 import { createRuntimeLogger } from './logger.js';
 import { importImage } from './oci-import.js';
 import { startEmbeddedRuntime } from './server.js';
@@ -50,7 +48,6 @@ async function main(argv: string[]): Promise<number> {
     rootDir: values.root,
     cgroupRoot: values['cgroup-root'],
     cgroups: values['no-cgroups'] ? 'off' : 'auto',
-    pidFile: join(values.root, PID_FILE),
     logger,
   });
 

@@ -1,24 +1,28 @@
-import { chmod, lstat, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { runtime } from '@kernelet/proto';
 import { CriService } from './cri-service.js';
 import { DEFAULT_CGROUP_ROOT, DEFAULT_STOP_GRACE_MS } from './defaults.js';
+import { findHostTool } from './host-tools.js';
 import { createRuntimeLogger, type Logger } from './logger.js';
 import { probeVersion } from './probe.js';
+import { RootDirLock } from './root-dir-lock.js';
 import { EmbeddedRuntime } from './runtime.js';
 
 export interface EmbeddedRuntimeOptions {
   /** The unix socket to serve CRI on. */
   socketPath: string;
-  /** State and image store. */
+  /**
+   * State and image store. The server owns it while it runs (it holds the lock on
+   * <rootDir>/embedded-runtime.pid, which names its pid); starting fails while another
+   * live runtime owns it.
+   */
   rootDir: string;
   /** Parent cgroup of containers whose sandbox names none (default "kernelet"). */
   cgroupRoot?: string;
   /** "off" runs containers without cgroups (default "auto": every usable controller). */
   cgroups?: 'auto' | 'off';
-  /** Write this process's pid here before serving; removed on close. */
-  pidFile?: string;
   logger?: Logger;
 }
 
@@ -32,7 +36,7 @@ export interface EmbeddedRuntimeServer {
   readonly socketPath: string;
   readonly rootDir: string;
   readonly runtime: EmbeddedRuntime;
-  /** Stops serving and removes the socket. */
+  /** Stops serving, removes the socket and gives the root dir up. */
   close(options?: CloseOptions): Promise<void>;
 }
 
@@ -49,24 +53,28 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
   const logger = options.logger ?? createRuntimeLogger();
   const { socketPath } = options;
   if (Buffer.byteLength(socketPath) > MAX_UNIX_PATH) throw new Error(`socket path ${socketPath} is longer than ${MAX_UNIX_PATH} bytes`);
-  await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
-  const existing = await lstat(socketPath).catch(() => undefined);
-  if (existing) {
-    if (!existing.isSocket()) throw new Error(`${socketPath} exists and is not a socket; refusing to replace it`);
-    if (await probeVersion(socketPath, 500)) throw new Error(`another runtime already serves ${socketPath}`);
-    await rm(socketPath, { force: true });
+  // Before the socket: a socket that does not answer may belong to a live runtime on this
+  // root dir that is only slow, and must not be taken from it.
+  const lock = await RootDirLock.acquire(options.rootDir, { flock: await findHostTool('flock') });
+  let rt: EmbeddedRuntime;
+  try {
+    await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
+    const existing = await lstat(socketPath).catch(() => undefined);
+    if (existing) {
+      if (!existing.isSocket()) throw new Error(`${socketPath} exists and is not a socket; refusing to replace it`);
+      if (await probeVersion(socketPath, 500)) throw new Error(`another runtime already serves ${socketPath}`);
+      await rm(socketPath, { force: true });
+    }
+    rt = await EmbeddedRuntime.open({
+      rootDir: options.rootDir,
+      logger,
+      cgroupRoot: options.cgroupRoot ?? DEFAULT_CGROUP_ROOT,
+      cgroups: options.cgroups ?? 'auto',
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
   }
-
-  if (options.pidFile) {
-    await mkdir(dirname(options.pidFile), { recursive: true });
-    await writeFile(options.pidFile, `${process.pid}\n`);
-  }
-  const rt = await EmbeddedRuntime.open({
-    rootDir: options.rootDir,
-    logger,
-    cgroupRoot: options.cgroupRoot ?? DEFAULT_CGROUP_ROOT,
-    cgroups: options.cgroups ?? 'auto',
-  });
   const cri = new CriService(rt, logger);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -81,7 +89,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
     await chmod(socketPath, 0o660);
   } catch (err) {
     await rt.shutdown({ stopContainers: false, graceMs: 0 });
-    if (options.pidFile) await rm(options.pidFile, { force: true });
+    lock.release();
     throw err;
   }
   logger.info({ socket: socketPath, root: options.rootDir }, 'embedded runtime serving');
@@ -109,7 +117,7 @@ export async function startEmbeddedRuntime(options: EmbeddedRuntimeOptions): Pro
           });
         });
         await rm(socketPath, { force: true });
-        if (options.pidFile) await rm(options.pidFile, { force: true });
+        lock.release();
         logger.info({ socket: socketPath }, 'embedded runtime stopped');
       })();
       return closing;

@@ -1,7 +1,9 @@
 // Helpers for this package's tests: a CRI client over the unix socket, temp dirs, waits.
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { runtime } from '@kernelet/proto';
 import { pino } from 'pino';
 import { CONTROLLERS } from './cgroups.js';
@@ -180,4 +182,55 @@ export function parseCriLog(text: string): { time: string; stream: string; tag: 
       if (!match) throw new Error(`not a CRI log line: ${JSON.stringify(line.slice(0, 120))}`);
       return { time: match[1] as string, stream: match[2] as string, tag: match[3] as string, content: match[4] as string };
     });
+}
+
+/** What a process started by claimRootDirInChild reports once it has tried. */
+export interface RootDirClaim {
+  pid: number;
+  owned: boolean;
+  /** Why it was refused. */
+  error?: string;
+  /** The pid of the process it left running (claimRootDirInChild's leaveDescendant). */
+  descendant?: number;
+}
+
+const BUILT_ROOT_DIR_LOCK = new URL('../dist/root-dir-lock.js', import.meta.url).href;
+
+const CLAIM_SCRIPT = `
+const [rootDir, flock, leaveDescendant] = process.argv.slice(1);
+const { RootDirLock } = await import(${JSON.stringify(BUILT_ROOT_DIR_LOCK)});
+const report = (claim) => process.stdout.write(JSON.stringify({ pid: process.pid, ...claim }) + '\\n');
+try {
+  await RootDirLock.acquire(rootDir, { flock, waitMs: 0 });
+} catch (err) {
+  report({ owned: false, error: err.message });
+  process.exit(0);
+}
+let descendant;
+if (leaveDescendant === 'yes') {
+  const { spawn } = await import('node:child_process');
+  const sleeper = spawn('sleep', ['1000'], { stdio: 'ignore', detached: true });
+  sleeper.unref();
+  descendant = sleeper.pid;
+}
+report({ owned: true, descendant });
+setInterval(() => {}, 1 << 30);
+`;
+
+/**
+ * Runs RootDirLock.acquire (the built one, in dist/) in a separate node process, as a
+ * runtime starting on rootDir would. The winner keeps the root dir until it is killed; with
+ * leaveDescendant it first starts a `sleep` that outlives it, as containers outlive a
+ * crashed runtime. Needs `npx tsc -b`.
+ */
+export function claimRootDirInChild(rootDir: string, flock: string, leaveDescendant = false): { child: ChildProcess; claim: Promise<RootDirClaim> } {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', CLAIM_SCRIPT, rootDir, flock, leaveDescendant ? 'yes' : 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const claim = new Promise<RootDirClaim>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.once('line', (line) => resolve(JSON.parse(line) as RootDirClaim));
+    child.once('exit', (code, signal) => reject(new Error(`the claiming process exited (${code ?? signal}) without reporting: ${stderr}`)));
+  });
+  return { child, claim };
 }
