@@ -103,6 +103,19 @@ describe('the HintProvider Calls stream', () => {
     stream.end();
   });
 
+  it('packs its hints only for an agent that says it reads them', async () => {
+    const request = { pod: podToWire(pod('abc', ['main'])), containerName: 'main' };
+    const packed = await unary(v1alpha1.HintProviderService.getTopologyHints, request);
+    expect(packed.hints['cpu']).toEqual({ hints: [], noPreference: false, packed: [2, 1] });
+    const older = await registerWithFakeAgent(served.socketPath, { configure: { readsPackedHints: false } });
+    try {
+      const plain = await unary(v1alpha1.HintProviderService.getTopologyHints, request);
+      expect(plain.hints['cpu']).toEqual({ hints: [{ numaAffinity: { nodes: [1] }, preferred: true }], noPreference: false, packed: [] });
+    } finally {
+      older.close();
+    }
+  });
+
   it('answers each call under its id as soon as it is done, whatever the order they came in', async () => {
     const p = pod('order', ['slow', 'main']);
     const slow = session.allocate(p, 'slow', { numaAffinity: maskOf([0]), preferred: true });

@@ -12,11 +12,12 @@ export function hintProviderService(runtime: PluginRuntime, streams: CallStreamS
   const hintProvider = () => runtime.require('hintProvider');
   const getTopologyHints = async (request: v1alpha1.GetTopologyHintsRequest): Promise<v1alpha1.GetTopologyHintsResponse> => {
     const { handler, ctx } = hintProvider();
-    return providerHintsToWire(await handler.getTopologyHints(podFromWire(request.pod), request.containerName, ctx));
+    const hints = await handler.getTopologyHints(podFromWire(request.pod), request.containerName, ctx);
+    return providerHintsToWire(hints, { packed: runtime.agentReadsPackedHints });
   };
   const getPodTopologyHints = async (request: v1alpha1.GetPodTopologyHintsRequest): Promise<v1alpha1.GetTopologyHintsResponse> => {
     const { handler, ctx } = hintProvider();
-    return providerHintsToWire(await handler.getPodTopologyHints(podFromWire(request.pod), ctx));
+    return providerHintsToWire(await handler.getPodTopologyHints(podFromWire(request.pod), ctx), { packed: runtime.agentReadsPackedHints });
   };
   const allocate = async (request: v1alpha1.AllocateRequest): Promise<v1alpha1.AllocateResponse> => {
     const { handler, ctx } = hintProvider();

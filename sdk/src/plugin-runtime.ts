@@ -44,6 +44,7 @@ export class PluginRuntime {
   private active: Active | undefined;
   private activeKey: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private packedHints = false;
 
   constructor(
     readonly definition: PluginDefinition,
@@ -52,6 +53,11 @@ export class PluginRuntime {
 
   get context(): PluginContext | undefined {
     return this.active?.ctx;
+  }
+
+  /** The agent that configured the plugin reads ResourceHints.packed. */
+  get agentReadsPackedHints(): boolean {
+    return this.packedHints;
   }
 
   configure(request: v1alpha1.ConfigureRequest): Promise<void> {
@@ -114,6 +120,7 @@ export class PluginRuntime {
     const previous = this.active;
     this.active = next;
     this.activeKey = key;
+    this.packedHints = request.readsPackedHints;
     await this.retire(previous);
     if (def.podSource) {
       const source: PodSourceImpl = instantiate(scope, def.podSource);

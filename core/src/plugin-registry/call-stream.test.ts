@@ -100,9 +100,9 @@ describe('CallStream', () => {
     const [a, b] = received;
     expect(a?.call.removeContainer?.containerName).toBe('a');
     expect(a?.stream).toBe(b?.stream);
-    b?.stream.write({ id: b.call.id, hints: { hints: { cpu: { hints: [], noPreference: true } } } });
+    b?.stream.write({ id: b.call.id, hints: { hints: { cpu: { hints: [], noPreference: true, packed: [] } } } });
     a?.stream.write({ id: a.call.id, removeContainer: {} });
-    expect(await second).toEqual({ hints: { cpu: { hints: [], noPreference: true } } });
+    expect(await second).toEqual({ hints: { cpu: { hints: [], noPreference: true, packed: [] } } });
     expect(await first).toEqual({});
     expect(streams).toHaveLength(1);
     expect(await counted('kernelet_plugin_call_duration_seconds', { plugin: 'double', service: 'HintProvider', method: 'GetTopologyHints', code: 'OK' })).toBe(1);
@@ -197,7 +197,7 @@ describe('RemoteHintProvider', () => {
     await serve({
       getTopologyHints: (call: grpc.ServerUnaryCall<v1alpha1.GetTopologyHintsRequest, unknown>, done: grpc.sendUnaryData<v1alpha1.GetTopologyHintsResponse>) => {
         unaryCalls.push(`hints ${call.request.containerName}`);
-        done(null, { hints: { cpu: { hints: [{ numaAffinity: { nodes: [1] }, preferred: true }], noPreference: false } } });
+        done(null, { hints: { cpu: { hints: [{ numaAffinity: { nodes: [1] }, preferred: true }], noPreference: false, packed: [] } } });
       },
       removeContainer: (call: grpc.ServerUnaryCall<v1alpha1.RemoveContainerRequest, unknown>, done: grpc.sendUnaryData<object>) => {
         unaryCalls.push(`remove ${call.request.containerName}`);

@@ -39,6 +39,7 @@ export const registryModule = new ContainerModule(({ bind }) => {
         callTimeoutMs: options.kernelet.pluginCallTimeoutMs,
         agentVersion: AGENT_VERSION,
         featureGates: { ...options.featureGates },
+        readsPackedHints: true,
       });
     },
     [AgentOptions, NodeName, Machine],

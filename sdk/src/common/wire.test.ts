@@ -1,4 +1,6 @@
+import { v1alpha1 } from '@kernelet/proto';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../testing/seeded-random.js';
 import { maskOf } from './numa-mask.js';
 import {
   allocationFromWire,
@@ -20,6 +22,36 @@ describe('wire conversions', () => {
     ] as const);
     const back = providerHintsFromWire(providerHintsToWire(hints));
     expect(back).toEqual(new Map(hints));
+  });
+
+  it('packs hints only when asked, and reads packed and unpacked hints alike, through the protobuf bytes', () => {
+    const next = seededRandom(7);
+    for (let round = 0; round < 50; round++) {
+      const nodes = 1 + Math.floor(next() * 80);
+      const list = Array.from({ length: Math.floor(next() * 40) }, () => {
+        const ids = [...new Set(Array.from({ length: 1 + Math.floor(next() * 4) }, () => Math.floor(next() * nodes)))];
+        return { numaAffinity: next() < 0.1 ? null : maskOf(ids), preferred: next() < 0.5 };
+      });
+      const hints = new Map([['cpu', list], ['memory', null]]);
+      const viaBytes = (packed: boolean) => v1alpha1.GetTopologyHintsResponse.decode(v1alpha1.GetTopologyHintsResponse.encode(providerHintsToWire(hints, { packed })).finish());
+      const packed = viaBytes(true);
+      const plain = viaBytes(false);
+      expect(packed.hints['cpu']?.hints).toEqual([]);
+      expect(plain.hints['cpu']?.packed).toEqual([]);
+      expect(providerHintsFromWire(packed), `round ${round}`).toEqual(hints);
+      expect(providerHintsFromWire(plain), `round ${round}`).toEqual(hints);
+    }
+  });
+
+  it.each([
+    [[0], 'packed hints for cpu: hint at 0 has header 0, which does not fit the 1 values sent'],
+    [[1, 3, 0], 'packed hints for cpu: hint at 1 has header 3, which does not fit the 3 values sent'],
+    [[-2, 1, 3, 0], 'packed hints for cpu: hint at 2 has header 3, which does not fit the 4 values sent'],
+    [[-2, -1], 'packed hints for cpu: hint at 0 names an invalid NUMA node: [-1]'],
+    [[1, 2, 70000], 'packed hints for cpu: hint at 1 names an invalid NUMA node: [70000]'],
+  ])('refuses packed hints %j that do not parse', (packed, message) => {
+    const response = { hints: { cpu: { hints: [], noPreference: false, packed } } };
+    expect(() => providerHintsFromWire(response)).toThrow(new WireError(message));
   });
 
   it('round-trips an allocation, dropping empty fields', () => {

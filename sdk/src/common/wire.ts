@@ -48,10 +48,16 @@ export function hintFromWire(message: v1alpha1.TopologyHint | undefined): Topolo
   return { numaAffinity: nodes === undefined ? null : maskOf(nodes), preferred: message.preferred };
 }
 
-export function providerHintsToWire(hints: ProviderHints): v1alpha1.GetTopologyHintsResponse {
+/**
+ * A provider's hints on the wire; `packed` puts each resource's hints in ResourceHints.packed,
+ * which only an agent that says it reads them may be sent.
+ */
+export function providerHintsToWire(hints: ProviderHints, options: { packed?: boolean } = {}): v1alpha1.GetTopologyHintsResponse {
   const out: Record<string, v1alpha1.ResourceHints> = {};
   for (const [resource, list] of hints) {
-    out[resource] = list === null ? { hints: [], noPreference: true } : { hints: list.map(hintToWire), noPreference: false };
+    if (list === null) out[resource] = { hints: [], noPreference: true, packed: [] };
+    else if (options.packed) out[resource] = { hints: [], noPreference: false, packed: packHints(list) };
+    else out[resource] = { hints: list.map(hintToWire), noPreference: false, packed: [] };
   }
   return { hints: out };
 }
@@ -60,7 +66,35 @@ export function providerHintsFromWire(message: v1alpha1.GetTopologyHintsResponse
   const hints = new Map<string, ResourceHints>();
   for (const [resource, list] of Object.entries(message.hints)) {
     if (resource === '') throw new WireError('hints for a resource with an empty name');
-    hints.set(resource, list.noPreference ? null : list.hints.map(hintFromWire));
+    if (list.noPreference) hints.set(resource, null);
+    else if (list.packed.length > 0) hints.set(resource, unpackHints(resource, list.packed));
+    else hints.set(resource, list.hints.map(hintFromWire));
+  }
+  return hints;
+}
+
+/** ResourceHints.packed: per hint a header (+ preferred, - not; its size is 1 + the node count), then the node ids. */
+function packHints(list: readonly TopologyHint[]): number[] {
+  const packed: number[] = [];
+  for (const hint of list) {
+    const ids = hint.numaAffinity === null ? [] : maskIds(hint.numaAffinity);
+    packed.push(hint.preferred ? ids.length + 1 : -(ids.length + 1), ...ids);
+  }
+  return packed;
+}
+
+function unpackHints(resource: string, packed: readonly number[]): TopologyHint[] {
+  const hints: TopologyHint[] = [];
+  for (let i = 0; i < packed.length; ) {
+    const header = packed[i] as number;
+    const count = Math.abs(header) - 1;
+    if (header === 0 || i + 1 + count > packed.length) {
+      throw new WireError(`packed hints for ${resource}: hint at ${i} has header ${header}, which does not fit the ${packed.length} values sent`);
+    }
+    const nodes = packed.slice(i + 1, i + 1 + count);
+    if (nodes.some((n) => n < 0 || n > 1 << 16)) throw new WireError(`packed hints for ${resource}: hint at ${i} names an invalid NUMA node: [${nodes.join(',')}]`);
+    hints.push({ numaAffinity: count === 0 ? null : maskOf(nodes), preferred: header > 0 });
+    i += 1 + count;
   }
   return hints;
 }

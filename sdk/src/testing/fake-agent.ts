@@ -63,6 +63,7 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
     machineJson: '',
     hostEndpoint: '',
     callTimeoutMs: timeoutMs,
+    readsPackedHints: true,
     agentVersion: 'test',
     featureGates: {},
     ...options.configure,

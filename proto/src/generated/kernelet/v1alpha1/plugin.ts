@@ -40,6 +40,8 @@ export interface ConfigureRequest {
    * plugin needs no table of gate defaults of its own.
    */
   featureGates: { [key: string]: boolean };
+  /** The agent reads ResourceHints.packed: a hint provider may send its hints packed. */
+  readsPackedHints: boolean;
 }
 
 export interface ConfigureRequest_FeatureGatesEntry {
@@ -63,6 +65,7 @@ function createBaseConfigureRequest(): ConfigureRequest {
     callTimeoutMs: 0,
     agentVersion: "",
     featureGates: {},
+    readsPackedHints: false,
   };
 }
 
@@ -95,6 +98,9 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
     globalThis.Object.entries(message.featureGates).forEach(([key, value]: [string, boolean]) => {
       ConfigureRequest_FeatureGatesEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
     });
+    if (message.readsPackedHints !== false) {
+      writer.uint32(80).bool(message.readsPackedHints);
+    }
     return writer;
   },
 
@@ -186,6 +192,14 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
             }
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.readsPackedHints = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -267,6 +281,11 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
           {},
         )
         : {},
+      readsPackedHints: isSet(object.readsPackedHints)
+        ? globalThis.Boolean(object.readsPackedHints)
+        : isSet(object.reads_packed_hints)
+        ? globalThis.Boolean(object.reads_packed_hints)
+        : false,
     };
   },
 
@@ -305,6 +324,9 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
         });
       }
     }
+    if (message.readsPackedHints !== false) {
+      obj.readsPackedHints = message.readsPackedHints;
+    }
     return obj;
   },
 
@@ -330,6 +352,7 @@ export const ConfigureRequest: MessageFns<ConfigureRequest> = {
       },
       {},
     );
+    message.readsPackedHints = object.readsPackedHints ?? false;
     return message;
   },
 };

@@ -35,6 +35,14 @@ export interface ResourceHints {
   hints: TopologyHint[];
   /** The provider manages the resource but does not care where it lands. */
   noPreference: boolean;
+  /**
+   * The hints in one packed field instead of hints, for an agent that reads them
+   * (ConfigureRequest.reads_packed_hints): on large machines a provider offers hundreds of
+   * hints, and a message per hint costs more to encode and decode than finding them. Per
+   * hint: a header h, then |h| - 1 NUMA node ids. h > 0: preferred; h < 0: not preferred;
+   * |h| = 1: any NUMA node (an unset numa_affinity). When set, hints is empty.
+   */
+  packed: number[];
 }
 
 /**
@@ -293,7 +301,7 @@ export const TopologyHint: MessageFns<TopologyHint> = {
 };
 
 function createBaseResourceHints(): ResourceHints {
-  return { hints: [], noPreference: false };
+  return { hints: [], noPreference: false, packed: [] };
 }
 
 export const ResourceHints: MessageFns<ResourceHints> = {
@@ -303,6 +311,13 @@ export const ResourceHints: MessageFns<ResourceHints> = {
     }
     if (message.noPreference !== false) {
       writer.uint32(16).bool(message.noPreference);
+    }
+    if (message.packed.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.packed) {
+        writer.sint32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -336,6 +351,24 @@ export const ResourceHints: MessageFns<ResourceHints> = {
             message.noPreference = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag === 24) {
+              message.packed.push(reader.sint32());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.packed.push(reader.sint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -356,6 +389,7 @@ export const ResourceHints: MessageFns<ResourceHints> = {
         : isSet(object.no_preference)
         ? globalThis.Boolean(object.no_preference)
         : false,
+      packed: globalThis.Array.isArray(object?.packed) ? object.packed.map((e: any) => globalThis.Number(e)) : [],
     };
   },
 
@@ -367,6 +401,9 @@ export const ResourceHints: MessageFns<ResourceHints> = {
     if (message.noPreference !== false) {
       obj.noPreference = message.noPreference;
     }
+    if (message.packed?.length) {
+      obj.packed = message.packed.map((e) => Math.round(e));
+    }
     return obj;
   },
 
@@ -377,6 +414,7 @@ export const ResourceHints: MessageFns<ResourceHints> = {
     const message = createBaseResourceHints();
     message.hints = object.hints?.map((e) => TopologyHint.fromPartial(e)) || [];
     message.noPreference = object.noPreference ?? false;
+    message.packed = object.packed?.map((e) => e) || [];
     return message;
   },
 };
