@@ -38,7 +38,6 @@ export class CallStream<Call, Result> {
   private readonly pending = new Map<number, Pending<Result>>();
   private nextId = 1;
   private unsupported = false;
-  private closed = false;
   private readonly service: string;
 
   constructor(
@@ -61,7 +60,6 @@ export class CallStream<Call, Result> {
   send<T>(method: string, call: Omit<Call, 'id'>, answer: (result: Result) => T | undefined, timeoutMs = this.connection.callTimeoutMs): Promise<T> {
     if (this.unsupported) return Promise.reject(new CallStreamUnsupportedError(`${this.service} does not serve ${this.messages.method.path}`));
     const started = performance.now();
-    if (this.closed) return Promise.reject(this.fail(method, started, timeoutMs, 'CANCELLED', 'the call stream is closed'));
     let stream: grpc.ClientDuplexStream<Call, Result>;
     try {
       stream = this.open();
@@ -109,12 +107,6 @@ export class CallStream<Call, Result> {
       }
     }
     return unary();
-  }
-
-  /** Ends the stream; calls in flight fail. */
-  close(): void {
-    this.closed = true;
-    this.stream?.cancel();
   }
 
   private open(): grpc.ClientDuplexStream<Call, Result> {
