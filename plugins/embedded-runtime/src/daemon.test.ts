@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEmbeddedRuntime } from './ensure.js';
 import { probeVersion } from './probe.js';
 import { PID_FILE } from './root-dir-lock.js';
-import { CriClient, eventually, parseCriLog, readLog, removeCgroupTree, tempDir } from './test-support.js';
+import { alive, CriClient, eventually, parseCriLog, readLog, removeCgroupTree, tempDir } from './test-support.js';
 
 const { CONTAINER_RUNNING, CONTAINER_EXITED } = runtime.ContainerState;
 const distMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -16,15 +16,6 @@ const cgroupRoot = `kernelet-test-daemon-${randomBytes(4).toString('hex')}`;
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 const started: number[] = [];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function pidState(pid: number): Promise<string | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findHostTool } from './host-tools.js';
 import { findRootDirOwner, PID_FILE, RootDirLock, RootDirOwnedError } from './root-dir-lock.js';
-import { claimRootDirInChild, eventually, tempDir } from './test-support.js';
+import { alive, claimRootDirInChild, eventually, tempDir } from './test-support.js';
 
 const builtLock = fileURLToPath(new URL('../dist/root-dir-lock.js', import.meta.url));
 
@@ -59,15 +59,6 @@ function kill(pid: number): void {
     process.kill(pid, 'SIGKILL');
   } catch {
     // Already gone.
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -100,6 +100,16 @@ function invoke(client: object, method: string, request: unknown, timeoutMs: num
   });
 }
 
+/** The process exists (a zombie counts). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
