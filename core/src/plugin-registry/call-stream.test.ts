@@ -52,12 +52,7 @@ function recordingCalls(stream: Stream): void {
 }
 
 function callStream(): CallStream<v1alpha1.HintProviderCall, v1alpha1.HintProviderResult> {
-  return new CallStream(connection, {
-    method: v1alpha1.HintProviderService.calls,
-    withId: (call, id) => ({ ...call, id }),
-    idOf: (result) => result.id,
-    errorOf: (result) => result.error,
-  });
+  return new CallStream(connection, v1alpha1.HintProviderService.calls);
 }
 
 async function waitForCalls(n: number): Promise<void> {

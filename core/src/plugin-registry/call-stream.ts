@@ -1,27 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
+import { CallMultiplexer, CallStreamEndedError, CallTimeoutError, type CallStreamResult } from '@kernelet/proto/transport';
 import { splitPath, type PluginConnection } from './plugin-connection.js';
 
 /** The plugin does not serve the stream (UNIMPLEMENTED): its calls go through the unary rpcs instead. */
 export class CallStreamUnsupportedError extends Error {
   override readonly name = 'CallStreamUnsupportedError';
-}
-
-export interface CallStreamMessages<Call, Result> {
-  /** The stream method, e.g. HintProvider.Calls. */
-  method: grpc.MethodDefinition<Call, Result>;
-  /** The call message with its id set. */
-  withId(call: Omit<Call, 'id'>, id: number): Call;
-  idOf(result: Result): number;
-  /** The failure a result reports instead of an answer, if it does. */
-  errorOf(result: Result): { code: number; message: string } | undefined;
-}
-
-interface Pending<Result> {
-  resolve(result: Result): void;
-  reject(error: Error): void;
-  method: string;
-  started: number;
-  timer: NodeJS.Timeout;
 }
 
 /**
@@ -33,18 +16,18 @@ interface Pending<Result> {
  * next call; one the plugin does not implement makes every call fail with
  * CallStreamUnsupportedError, so the caller uses the unary rpcs.
  */
-export class CallStream<Call, Result> {
-  private stream: grpc.ClientDuplexStream<Call, Result> | undefined;
-  private readonly pending = new Map<number, Pending<Result>>();
-  private nextId = 1;
+export class CallStream<Call extends { id: number }, Result extends CallStreamResult> {
+  private readonly calls: CallMultiplexer<Call, Result>;
   private unsupported = false;
   private readonly service: string;
 
   constructor(
     private readonly connection: PluginConnection,
-    private readonly messages: CallStreamMessages<Call, Result>,
+    /** The stream method, e.g. HintProvider.Calls. */
+    private readonly method: grpc.MethodDefinition<Call, Result>,
   ) {
-    this.service = splitPath(messages.method.path).service;
+    this.service = splitPath(method.path).service;
+    this.calls = new CallMultiplexer(() => connection.bidiStream(method));
   }
 
   /** False once the plugin answered that it does not serve the stream. */
@@ -57,44 +40,22 @@ export class CallStream<Call, Result> {
    * answers what `answer` takes from its result. Rejects with PluginCallError when the plugin
    * reports a failure, answers something else, misses the deadline or the stream breaks.
    */
-  send<T>(method: string, call: Omit<Call, 'id'>, answer: (result: Result) => T | undefined, timeoutMs = this.connection.callTimeoutMs): Promise<T> {
-    if (this.unsupported) return Promise.reject(new CallStreamUnsupportedError(`${this.service} does not serve ${this.messages.method.path}`));
+  async send<T>(method: string, call: Omit<Call, 'id'>, answer: (result: Result) => T | undefined, timeoutMs = this.connection.callTimeoutMs): Promise<T> {
+    if (this.unsupported) throw new CallStreamUnsupportedError(`${this.service} does not serve ${this.method.path}`);
     const started = performance.now();
-    let stream: grpc.ClientDuplexStream<Call, Result>;
+    let result: Result;
     try {
-      stream = this.open();
+      result = await this.calls.send(call, timeoutMs);
     } catch (error) {
-      // The connection was closed (the plugin was unbound) after the caller got it.
-      return Promise.reject(this.fail(method, started, timeoutMs, 'UNAVAILABLE', (error as Error).message));
+      throw this.failed(method, started, timeoutMs, error);
     }
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (!this.pending.delete(id)) return;
-        reject(this.fail(method, started, timeoutMs, 'DEADLINE_EXCEEDED', `no answer within ${timeoutMs}ms`));
-      }, timeoutMs);
-      this.pending.set(id, {
-        method,
-        started,
-        timer,
-        reject,
-        resolve: (result) => {
-          const failure = this.messages.errorOf(result);
-          if (failure) {
-            reject(this.fail(method, started, timeoutMs, grpc.status[failure.code] ?? String(failure.code), failure.message));
-            return;
-          }
-          const value = answer(result);
-          if (value === undefined) {
-            reject(this.fail(method, started, timeoutMs, 'INTERNAL', `the plugin answered ${method} with a result of another call`));
-            return;
-          }
-          this.connection.recordSuccess(this.service, method, started);
-          resolve(value);
-        },
-      });
-      stream.write(this.messages.withId(call, id));
-    });
+    if (result.error) {
+      throw this.fail(method, started, timeoutMs, grpc.status[result.error.code] ?? String(result.error.code), result.error.message);
+    }
+    const value = answer(result);
+    if (value === undefined) throw this.fail(method, started, timeoutMs, 'INTERNAL', `the plugin answered ${method} with a result of another call`);
+    this.connection.recordSuccess(this.service, method, started);
+    return value;
   }
 
   /** The call on the stream while the plugin serves it, else as the unary rpc it stands for. */
@@ -109,43 +70,21 @@ export class CallStream<Call, Result> {
     return unary();
   }
 
-  private open(): grpc.ClientDuplexStream<Call, Result> {
-    if (this.stream) return this.stream;
-    const stream = this.connection.bidiStream(this.messages.method);
-    this.stream = stream;
-    stream.on('data', (result: Result) => {
-      const id = this.messages.idOf(result);
-      const call = this.pending.get(id);
-      // A result after its call's deadline: the call already failed.
-      if (!call) return;
-      this.pending.delete(id);
-      clearTimeout(call.timer);
-      call.resolve(result);
-    });
-    // The status event reports every ending; 'error' only duplicates it, but must be listened to.
-    stream.on('error', () => undefined);
-    stream.on('status', (status: grpc.StatusObject) => {
-      if (this.stream === stream) this.stream = undefined;
-      if (status.code === grpc.status.UNIMPLEMENTED) this.unsupported = true;
-      this.failPending(status);
-    });
-    return stream;
-  }
-
-  private failPending(status: grpc.StatusObject): void {
-    const calls = [...this.pending.values()];
-    this.pending.clear();
-    for (const call of calls) {
-      clearTimeout(call.timer);
-      if (this.unsupported) {
-        call.reject(new CallStreamUnsupportedError(status.details));
-        continue;
-      }
-      // A stream the plugin ended cleanly while calls were in flight still failed them.
-      const code = status.code === grpc.status.OK ? 'UNAVAILABLE' : (grpc.status[status.code] ?? String(status.code));
-      const detail = status.code === grpc.status.OK ? 'the plugin ended the call stream' : status.details;
-      call.reject(this.fail(call.method, call.started, this.connection.callTimeoutMs, code, detail));
+  /** The error a call that got no result fails with. */
+  private failed(method: string, started: number, timeoutMs: number, error: unknown): Error {
+    if (error instanceof CallTimeoutError) return this.fail(method, started, timeoutMs, 'DEADLINE_EXCEEDED', error.message);
+    if (!(error instanceof CallStreamEndedError)) {
+      // The connection was closed (the plugin was unbound) after the caller got it.
+      return this.fail(method, started, timeoutMs, 'UNAVAILABLE', error instanceof Error ? error.message : String(error));
     }
+    const { code, details } = error.status;
+    if (code === grpc.status.UNIMPLEMENTED) {
+      this.unsupported = true;
+      return new CallStreamUnsupportedError(details);
+    }
+    // A stream the plugin ended cleanly while calls were in flight still failed them.
+    if (code === grpc.status.OK) return this.fail(method, started, timeoutMs, 'UNAVAILABLE', 'the plugin ended the call stream');
+    return this.fail(method, started, timeoutMs, grpc.status[code] ?? String(code), details);
   }
 
   private fail(method: string, started: number, timeoutMs: number, code: string, detail: string): Error {

@@ -21,12 +21,7 @@ export class RemoteAdmitHandler implements AdmitHandler {
     private readonly connection: PluginConnection,
     private readonly failurePolicy: FailurePolicy,
   ) {
-    this.calls = new CallStream(connection, {
-      method: v1alpha1.AdmitHandlerService.calls,
-      withId: (call, id) => ({ ...call, id }),
-      idOf: (result) => result.id,
-      errorOf: (result) => result.error,
-    });
+    this.calls = new CallStream(connection, v1alpha1.AdmitHandlerService.calls);
   }
 
   async admit(pod: Pod): Promise<AdmitResult> {

@@ -29,12 +29,7 @@ export class RemoteHintProvider implements HintProvider {
     readonly name: string,
     private readonly connection: PluginConnection,
   ) {
-    this.calls = new CallStream(connection, {
-      method: v1alpha1.HintProviderService.calls,
-      withId: (call, id) => ({ ...call, id }),
-      idOf: (result) => result.id,
-      errorOf: (result) => result.error,
-    });
+    this.calls = new CallStream(connection, v1alpha1.HintProviderService.calls);
   }
 
   async getTopologyHints(pod: Pod, containerName: string): Promise<ProviderHints> {

@@ -14,7 +14,7 @@ import {
   type TopologyHint,
 } from '../common/index.js';
 import type { AdmitDecision, NodeStatusReport } from '../define-plugin.js';
-import { UnixSocketLinks } from '@kernelet/proto/transport';
+import { CallMultiplexer, CallStreamEndedError, CallTimeoutError, UnixSocketLinks, type CallStreamResult } from '@kernelet/proto/transport';
 
 export interface FakeAgentOptions {
   /** Overrides of the Configure request (defaults: empty config, node "test-node"). */
@@ -127,49 +127,26 @@ export async function registerWithFakeAgent(socketPath: string, options: FakeAge
  * An extension point's calls as the agent makes them: messages on the plugin's Calls
  * stream, opened on first use. A result carrying an error rejects like a failed rpc.
  */
-function callsStream<Call extends { id: number }, Result extends { id: number; error?: v1alpha1.CallError | undefined }>(
-  client: grpc.Client,
-  method: grpc.MethodDefinition<Call, Result>,
-  timeoutMs: number,
-) {
-  let stream: grpc.ClientDuplexStream<Call, Result> | undefined;
-  const waiting = new Map<number, { resolve(r: Result): void; reject(e: Error): void }>();
-  let nextId = 1;
-  const open = () => {
-    const opened = client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, new grpc.Metadata(), {});
-    opened.on('data', (result: Result) => {
-      const waiter = waiting.get(result.id);
-      waiting.delete(result.id);
-      if (result.error) waiter?.reject(Object.assign(new Error(result.error.message), { code: result.error.code, details: result.error.message }));
-      else waiter?.resolve(result);
-    });
-    opened.on('error', () => undefined);
-    opened.on('status', (status: grpc.StatusObject) => {
-      stream = undefined;
-      for (const waiter of waiting.values()) waiter.reject(Object.assign(new Error(status.details), { code: status.code, details: status.details }));
-      waiting.clear();
-    });
-    return opened;
-  };
+function callsStream<Call extends { id: number }, Result extends CallStreamResult>(client: grpc.Client, method: grpc.MethodDefinition<Call, Result>, timeoutMs: number) {
+  const calls = new CallMultiplexer<Call, Result>(() =>
+    client.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, new grpc.Metadata(), {}),
+  );
+  const failure = (code: number, message: string) => Object.assign(new Error(message), { code, details: message });
   return {
-    send(call: Omit<Call, 'id'>): Promise<Result> {
-      stream ??= open();
-      const id = nextId++;
-      const sent = stream;
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting.delete(id);
-          reject(Object.assign(new Error(`no answer within ${timeoutMs}ms`), { code: grpc.status.DEADLINE_EXCEEDED }));
-        }, timeoutMs);
-        waiting.set(id, {
-          resolve: (r) => (clearTimeout(timer), resolve(r)),
-          reject: (e) => (clearTimeout(timer), reject(e)),
-        });
-        sent.write({ ...call, id } as Call);
-      });
+    async send(call: Omit<Call, 'id'>): Promise<Result> {
+      let result: Result;
+      try {
+        result = await calls.send(call, timeoutMs);
+      } catch (error) {
+        if (error instanceof CallTimeoutError) throw failure(grpc.status.DEADLINE_EXCEEDED, error.message);
+        if (error instanceof CallStreamEndedError) throw failure(error.status.code, error.status.details);
+        throw error;
+      }
+      if (result.error) throw failure(result.error.code, result.error.message);
+      return result;
     },
     close() {
-      stream?.cancel();
+      calls.cancel();
     },
   };
 }
